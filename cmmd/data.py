@@ -639,10 +639,13 @@ class SyntheticAVDataset(Dataset):
         item = dict(video=rearrange(clip.frames, "f c h w -> c f h w"), audio=clip.audio,
                     event_times=pad([e.time for e in heard], torch.float32), event_ids=pad([e.identity for e in heard], torch.long),
                     event_kinds=pad([KINDS.index(e.kind) for e in heard], torch.long), n_events=len(heard), index=i)
-        if self.return_mel: item["mel"] = self._mel(clip.audio)
         if self.context:
             item.update(context_video=rearrange(wide.frames, "f c h w -> c f h w"), video_offset=self.margin_frames)
-            if self.return_mel: item.update(context_mel=self._mel(wide.audio), mel_offset=self.mel_offset)
+            if self.return_mel:
+                context_mel = self._mel(wide.audio)
+                t = self.preset.n_frames(len(clip.audio))
+                item.update(mel=context_mel[..., self.mel_offset:self.mel_offset + t], context_mel=context_mel, mel_offset=self.mel_offset)
+        elif self.return_mel: item["mel"] = self._mel(clip.audio)
         return item
 
 # %% ../nbs/04_data.ipynb #84890b17
