@@ -16,6 +16,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from . import __version__
 from .core import clip_spec, default, exists
+from .media import MelPreset, mel_preset, normalize_mel
 
 # %% auto #0
 __all__ = ['CACHE_FORMAT', 'DTYPES', 'ClipLayout', 'source_key', 'atomic_write_text', 'atomic_write_json', 'atomic_save_tensors',
@@ -274,7 +275,8 @@ class ClipCacheDataset(Dataset):
                  seconds: float | None = None,  # window length; default the clip length
                  return_context: bool = False,  # also return the whole stored context (all mel phases)
                  dtype: torch.dtype = torch.float32,  # dtype of the returned tensors
-                 max_open: int = 64):  # shard files kept open per process
+                 max_open: int = 64,  # shard files kept open per process
+                 normalize: bool = True):  # normalise the mel with the cache's preset (`cmmd.media.normalize_mel`)
         self.cache = ClipCache(root); self.layout = lay = self.cache.layout
         self.random_crop, self.return_context, self.dtype, self.max_open = random_crop, return_context, dtype, max_open
         self.frames = lay.frames if seconds is None else round(seconds * lay.fps)
@@ -286,7 +288,16 @@ class ClipCacheDataset(Dataset):
         if not self.rows:
             have = dict(Counter(r["split"] for r in rows))
             raise ValueError(f"{root}: no clips in split {split!r} for a {self.frames}-frame window (clips per split: {have})")
+        self.preset = None
+        if normalize:  # the preset as recorded at preparation (`mel`: all its fields), or by name
+            cfg = self.cache.config
+            try: self.preset = MelPreset(**cfg["mel"]) if isinstance(cfg.get("mel"), dict) else mel_preset(cfg.get("preset"))
+            except (KeyError, TypeError): raise ValueError(f"{root}: cache.json records no mel preset cmmd.media knows "
+                                                           f"(mel={cfg.get('mel')!r}, preset={cfg.get('preset')!r}); "
+                                                           "pass normalize=False to read the stored log-mel") from None
         self._files = OrderedDict()
+
+    def _mel(self, x): return x if self.preset is None else normalize_mel(x, self.preset)
 
     def offsets_of(self, row: dict) -> range:
         "Window offsets (video frames from the clip start) inside the real context of a clip."
@@ -312,12 +323,12 @@ class ClipCacheDataset(Dataset):
         vs, p, ms = lay.window(k, self.frames)
         f = self._shard(row["shard"])
         item = {"video": f.get_slice("video")[row["row"], :, vs].to(self.dtype),  # c f h w
-                "mel": f.get_slice("mel")[row["row"], p:p + 1, :, ms].to(self.dtype),  # 1 m t
+                "mel": self._mel(f.get_slice("mel")[row["row"], p:p + 1, :, ms].to(self.dtype)),  # 1 m t
                 "meta": {"index": i, "source": row["source"], "start": float(row["start"]),
                          "time": float(row["start"]) + k / lay.fps, "offset": k, "left": row["left"], "right": row["right"]}}
         if self.return_context:
             item["context_video"] = f.get_slice("video")[row["row"]].to(self.dtype)  # c F h w
-            item["context_mel"] = f.get_slice("mel")[row["row"]].to(self.dtype)  # p m T
+            item["context_mel"] = self._mel(f.get_slice("mel")[row["row"]].to(self.dtype))  # p m T
         return item
 
 # %% ../nbs/04a_cache.ipynb #ad89bd02
