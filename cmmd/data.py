@@ -20,8 +20,8 @@ from .media import mel_preset as find_mel_preset
 __all__ = ['SHAPES', 'IDENTITIES', 'DISTRACTOR_GREYS', 'SOUND_S', 'MAX_MARGIN', 'BACKGROUNDS', 'KINDS', 'Identity', 'hit_sound',
            'kick_sound', 'Ball', 'Dancer', 'Offscreen', 'SyntheticAVConfig', 'sample_scene', 'shape_sdf',
            'sample_background', 'render_frames', 'render_audio', 'Event', 'SyntheticClip', 'make_synthetic_clip',
-           'matched_pairs', 'match_events', 'onset_times', 'motion_events', 'sync_rates', 'SyntheticAVDataset',
-           'show_clip']
+           'matched_pairs', 'match_events', 'peak_pick', 'backtrack_onsets', 'onset_times', 'motion_events',
+           'sync_rates', 'SyntheticAVDataset', 'show_clip']
 
 # %% ../nbs/04_data.ipynb #ec46657e
 @dataclass(frozen=True)
@@ -537,6 +537,27 @@ def match_events(est, ref, tolerance: float = 0.1) -> tuple:
     return p, r, (2 * p * r / (p + r) if p + r > 0 else 0.0)
 
 # %% ../nbs/04_data.ipynb #537c8b0b
+def peak_pick(x: np.ndarray,  # 1-d envelope
+              pre_max: int, post_max: int,  # the peak is the maximum of x[n - pre_max : n + post_max]
+              pre_avg: int, post_avg: int,  # ... and at least `delta` above the mean of x[n - pre_avg : n + post_avg]
+              delta: float,
+              wait: int,  # frames skipped after each peak
+             ) -> np.ndarray:
+    "Indices of peaks of `x` by librosa's peak-picking rule (Böck et al. 2012), in NumPy."
+    n, peaks = len(x), []
+    i = 0
+    while i < n:
+        if x[i] == x[max(0, i - pre_max):min(i + post_max, n)].max() and x[i] >= x[max(0, i - pre_avg):min(i + post_avg, n)].mean() + delta:
+            peaks.append(i); i += wait + 1
+        else: i += 1
+    return np.asarray(peaks, dtype=int)
+
+def backtrack_onsets(onsets: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    "Move each onset back to the nearest preceding local minimum of `energy` (librosa's `onset_backtrack` rule)."
+    minima = 1 + np.flatnonzero((energy[1:-1] <= energy[:-2]) & (energy[1:-1] < energy[2:]))
+    minima = np.union1d([0], minima)
+    return minima[np.searchsorted(minima, onsets, side="right") - 1] if len(onsets) else onsets
+
 def onset_times(audio,  # mono waveform `n` (tensor or array)
                 sample_rate: int = 16000,
                 hop_length: int = 128,  # 8 ms at 16 kHz
@@ -552,8 +573,13 @@ def onset_times(audio,  # mono waveform `n` (tensor or array)
     S = librosa.feature.melspectrogram(y=y, sr=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=64)
     env = librosa.onset.onset_strength(S=librosa.power_to_db(S, ref=np.max, top_db=top_db), sr=sample_rate,
                                        hop_length=hop_length, n_fft=n_fft)
-    return librosa.onset.onset_detect(onset_envelope=env, sr=sample_rate, hop_length=hop_length, units="time",
-                                      backtrack=backtrack)
+    env = env - env.min()
+    env = env / (env.max() + np.finfo(env.dtype).tiny)  # librosa's normalisation to [0, 1]
+    if not env.any() or not np.isfinite(env).all(): return np.zeros(0)
+    on = peak_pick(env, pre_max=int(0.03 * sample_rate // hop_length), post_max=1, pre_avg=int(0.10 * sample_rate // hop_length),
+                   post_avg=int(0.10 * sample_rate // hop_length) + 1, delta=0.07, wait=int(0.03 * sample_rate // hop_length))
+    if backtrack: on = backtrack_onsets(on, env)
+    return on * hop_length / sample_rate
 
 # %% ../nbs/04_data.ipynb #d9e770fa
 def motion_events(frames,  # `f 3 h w`, uint8 or float in [0, 1]
