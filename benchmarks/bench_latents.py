@@ -2,20 +2,14 @@
 
     python benchmarks/bench_latents.py [--threads 2] [--frames 18] [--size 128] [--repeats 3] [--specs pixel pixel:2 taef2]
 """
-import argparse, time
+import argparse
 
 import torch
 
 from cmmd.latents import load_autoencoder
+from timing import best_time
 
 
-def best_time(fn, repeats: int) -> float:
-    "The fastest of `repeats` runs of `fn`, in seconds (after one warm-up run)."
-    fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main():

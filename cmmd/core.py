@@ -4,8 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #060314aa
 from __future__ import annotations
-import base64, dataclasses, json, os, random
-from dataclasses import dataclass, field, asdict
+import base64, dataclasses, random
+from dataclasses import dataclass, asdict
 from pathlib import Path
 
 import numpy as np
