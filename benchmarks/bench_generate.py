@@ -48,7 +48,7 @@ def bench_clip(pipe, seconds: float, steps_list, guidance: float, measure_steps:
                    guidance=guidance, generator=torch.Generator().manual_seed(0), progress=False)
 
     rows = []
-    per_step = None if full else best_time(lambda: run(measure_steps), 1, sync) / measure_steps
+    per_step = None if full else best_time(lambda: run(measure_steps), 2, sync) / measure_steps
     for steps in steps_list:
         den_s = best_time(lambda: run(steps), 1, sync) if full else per_step * steps
         rows.append(dict(seconds=seconds, frames=f, mel_frames=t, steps=steps, guidance=guidance, autoencoder_s=round(ae_s, 3),
