@@ -16,7 +16,7 @@ guidance weight λ, the script times one V2A clip of random frames at the preset
 36 frames) is denoised as one window. Reference: MM-Diffusion's network takes about 10 s per evaluation on 2 CPU
 threads of this machine kind, and its conditional scripts use 1000 DDPM steps (about 10 000 s per clip).
 """
-import argparse, json, sys, time
+import argparse, json, sys
 
 import torch
 

@@ -11,7 +11,7 @@ import argparse, json, os, random
 import torch
 
 from cmmd.media import log_mel, media_info, read_audio, read_clip, read_media
-from cmmd.prepare import assets_dir
+from cmmd.core import assets_dir
 from cmmd.vocoder import sample_video
 from timing import best_time
 

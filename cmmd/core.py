@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #060314aa
 from __future__ import annotations
-import base64, dataclasses, random
+import base64, dataclasses, os, random
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
@@ -13,7 +13,8 @@ import torch
 
 # %% auto #0
 __all__ = ['VIDEO_LAYOUT', 'MEL_LAYOUT', 'CLIP_SPECS', 'exists', 'default', 'ShapeError', 'check_video', 'check_mel', 'ClipSpec',
-           'clip_spec', 'seed_everything', 'to_uint8_frames', 'show_frames', 'show_mel', 'play_audio', 'play_video']
+           'clip_spec', 'assets_dir', 'seed_everything', 'to_uint8_frames', 'show_frames', 'show_mel', 'play_audio',
+           'play_video']
 
 # %% ../nbs/00_core.ipynb #646fd0b8
 def exists(x) -> bool:
@@ -98,6 +99,11 @@ def clip_spec(name_or_spec="paper-128") -> ClipSpec:
     if name_or_spec not in CLIP_SPECS:
         raise KeyError(f"unknown clip spec {name_or_spec!r}; expected one of {sorted(CLIP_SPECS)}")
     return CLIP_SPECS[name_or_spec]
+
+# %% ../nbs/00_core.ipynb #18cf7846
+def assets_dir() -> Path:
+    "Where `tools/get_assets.sh` puts real media: `$CMMD_ASSETS`, default `~/.cache/cmmd/assets`."
+    return Path(os.environ.get("CMMD_ASSETS", "~/.cache/cmmd/assets")).expanduser()
 
 # %% ../nbs/00_core.ipynb #b59389d1
 def seed_everything(seed: int = 0) -> torch.Generator:

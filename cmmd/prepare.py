@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from fastcore.script import call_parse, store_true
 from tqdm.auto import tqdm
 
-from .core import ClipSpec, exists, default
+from .core import ClipSpec, assets_dir, exists, default
 from .media import (MediaError, EmptyFileError, NotMediaError, DecodeError, NoVideoError, NoAudioError,
                         WindowError, MissingFileError, media_info, read_clip, read_audio, log_mel, mel_preset)
 from .latents import load_autoencoder
@@ -23,7 +23,7 @@ from .cache import ClipCache, ClipLayout, format_report
 __all__ = ['VIDEO_EXTENSIONS', 'LAYOUTS', 'SPLITS', 'MEDIA_REASONS', 'Source', 'find_videos', 'folder_sources', 'aist_sequence',
            'aist_sources', 'parse_timestamp', 'epic_sources', 'discover', 'hash_split', 'parse_fractions', 'plan_clips',
            'plan_chunks', 'rms_db', 'encode_chunk', 'media_reason', 'PrepareOptions', 'prepare_source', 'dist_env',
-           'prepare', 'assets_dir', 'sample_cache', 'cmmd_prepare']
+           'prepare', 'sample_cache', 'cmmd_prepare']
 
 # %% ../nbs/04b_prepare.ipynb #509216b7
 VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".flv", ".wmv", ".ts")
@@ -388,10 +388,6 @@ def prepare(src, out, layout: str = "auto", autoencoder: str = "pixel", preset: 
     return summary
 
 # %% ../nbs/04b_prepare.ipynb #b55b1613
-def assets_dir() -> Path:
-    "Where `tools/get_assets.sh` puts real media: `$CMMD_ASSETS`, default `~/.cache/cmmd/assets`."
-    return Path(os.environ.get("CMMD_ASSETS", "~/.cache/cmmd/assets")).expanduser()
-
 def sample_cache(out=None,  # cache folder; default `$CMMD_ASSETS/caches/bbb-<autoencoder>-<size>`
                  autoencoder: str = "taef2", size: int = 128,
                  block: float = 30.0,  # seconds per split block
