@@ -385,11 +385,11 @@ def evaluate(pipeline,  # a pipeline folder, a `CMMDPipeline`, or 'untrained:<un
         n = len(items)
         if n < 2: raise EvaluateError(f"{data}: only {n} item(s) in split {split!r} for {f} frames; the metrics need at least 2")
         cfg_hash = _sha(cache.config)[:10]
+        settings = {t: generation_settings(pipe, t, f, steps, guidance, sampler, eta, seed, cache.config) for t in tasks}
         gen = {}
         for task in tasks:
-            settings = generation_settings(pipe, task, f, steps, guidance, sampler, eta, seed, cache.config)
-            folder = out / "generations" / f"{task}-{f}f-{_sha(settings)[:12]}"
-            folder.mkdir(exist_ok=True); atomic_write_json(folder / "settings.json", settings)
+            folder = out / "generations" / f"{task}-{f}f-{_sha(settings[task])[:12]}"
+            folder.mkdir(exist_ok=True); atomic_write_json(folder / "settings.json", settings[task])
             gen[task] = []
             for it, key in zip(items, keys):
                 row = []
@@ -402,9 +402,10 @@ def evaluate(pipeline,  # a pipeline folder, a `CMMDPipeline`, or 'untrained:<un
                 gen[task].append(row)
             log(f"{task}, {f} frames: {n} items × {n_samples} generations in {folder}")
         ref_folder = out / "generations" / f"reference-{f}f-{_sha([cache.config, pipe.vocoder_source])[:12]}"
-        ref_wave = [cached_tensors(ref_folder / f"{key}.safetensors",
-                                   lambda it=it: {"waveform": pipe.vocoder(it["mel"][None].to(pipe.device))[0].float().cpu()})[0]["waveform"]
-                    for it, key in zip(items, keys)]
+        with torch.no_grad():
+            ref_wave = [cached_tensors(ref_folder / f"{key}.safetensors",
+                                       lambda it=it: {"waveform": pipe.vocoder(it["mel"][None].to(pipe.device))[0].float().cpu()})[0]["waveform"]
+                        for it, key in zip(items, keys)]
         real_frames = _decode(real_ae, _stack(items, "video"), device)  # n 3 f H W
         to_fhw = lambda v: rearrange(v, "c f h w -> f c h w")
         run = {"items": keys, "reference_av_align": _mean_std([av_align(to_fhw(v), w, pipe.clip.fps, sr)
@@ -417,7 +418,7 @@ def evaluate(pipeline,  # a pipeline folder, a `CMMDPipeline`, or 'untrained:<un
                 meta = dict(model=video_features.name, frames=f, size=r, items=ids, cache=cfg_hash)
                 real_fs = cached_features(out / "features" / f"video-real-{f}f-{r}-{_sha(meta)[:12]}.npz",
                                           lambda: video_features(at_resolution(real_frames, r)), meta)
-                gmeta = dict(meta, generations=_sha(generation_settings(pipe, "a2v", f, steps, guidance, sampler, eta, seed, cache.config)), k=n_samples)
+                gmeta = dict(meta, generations=_sha(settings["a2v"]), k=n_samples)
                 gen_fs = cached_features(out / "features" / f"video-a2v-{f}f-{r}-{_sha(gmeta)[:12]}.npz",
                                          lambda: video_features(at_resolution(gen_frames, r)), gmeta)
                 video[str(r)] = video_distances(rearrange(gen_fs.features, "(n k) d -> n k d", k=n_samples), real_fs.features, seed)
@@ -434,7 +435,7 @@ def evaluate(pipeline,  # a pipeline folder, a `CMMDPipeline`, or 'untrained:<un
             ameta = dict(model=audio_name, frames=f, items=ids, cache=cfg_hash, vocoder=pipe.vocoder_source)
             ref_emb = cached_features(out / "features" / f"audio-real-{f}f-{_sha(ameta)[:12]}.npz",
                                       lambda: np.concatenate(embed_audio(audio_model, ref_wave, sr)), ameta)
-            gmeta = dict(ameta, generations=_sha(generation_settings(pipe, "v2a", f, steps, guidance, sampler, eta, seed, cache.config)), k=n_samples)
+            gmeta = dict(ameta, generations=_sha(settings["v2a"]), k=n_samples)
             gen_emb = cached_features(out / "features" / f"audio-v2a-{f}f-{_sha(gmeta)[:12]}.npz",
                                       lambda: np.concatenate(embed_audio(audio_model, [w for row in waves for w in row], sr)), gmeta)
             t = len(ref_emb.features) // n
@@ -451,7 +452,7 @@ def evaluate(pipeline,  # a pipeline folder, a `CMMDPipeline`, or 'untrained:<un
         if max_train > 0: _memorisation(run, data, f, split, tasks, items, real_frames, gen, gen_frames if "a2v" in tasks else None,
                                         real_ae, max_train, out, cfg_hash, notes, device)
         runs[str(f)] = run
-    results = dict(pipeline=dict(path=pipe_path, trained=pipe.trained, note=pipe.note, unet=weights_hash(pipe.unet),
+    results = dict(pipeline=dict(path=pipe_path, trained=pipe.trained, note=pipe.note, unet=settings[tasks[0]]["unet"],
                                  autoencoder=pipe.autoencoder.config, vocoder=pipe.vocoder_source),
                    data=dict(root=str(Path(data).expanduser()), split=split, items=n, clip=_clip_fields(pipe.clip)),
                    settings=dict(tasks=list(tasks), n_samples=n_samples, steps=steps, guidance=guidance, sampler=sampler,
@@ -515,4 +516,4 @@ def cmmd_evaluate(pipeline: str,  # pipeline folder (save_pretrained), or 'untra
     try: evaluate(pipeline, data, out, tasks=tuple(t.strip() for t in tasks.split(",")), n_samples=n_samples, steps=steps,
                   guidance=guidance, sampler=sampler, seed=seed, max_items=max_items, frames=_ints(frames),
                   resolutions=_ints(resolutions), clap=clap, max_train=max_train, device=device)
-    except (EvaluateError, FileNotFoundError) as e: raise SystemExit(f"cmmd-evaluate: {e}") from None
+    except (EvaluateError, FileNotFoundError, ImportError) as e: raise SystemExit(f"cmmd-evaluate: {e}") from None
