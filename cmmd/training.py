@@ -19,7 +19,7 @@ import cmmd
 from .core import ClipSpec, clip_spec, exists, default
 from .media import mel_preset, write_mp4, denormalize_mel
 from .data import SyntheticAVConfig, SyntheticAVDataset, onset_times, match_events, motion_events
-from .cache import ClipCacheDataset
+from .cache import ClipCache, ClipCacheDataset
 from .latents import FrameAutoencoder, load_autoencoder
 from .negatives import NegativeConfig, make_negatives, cache_context
 from .diffusion import NoiseSchedule, draw_noise
@@ -519,11 +519,13 @@ def sync_scores(pipe: CMMDPipeline,  # a pipeline (its U-Net, autoencoder, vocod
                 batch_size: int = 8,
                 tolerance: float = 0.1,  # seconds
                 progress: bool = False) -> dict:
-    "Onset sync of V2A (and bounce sync of A2V) against the known impact times, pooled over clips, with ceiling and chance."
+    "Onset sync of V2A (and bounce sync of A2V) against the known impact times, pooled over clips, with ceiling and chance; V2A AV-Align."
     from cmmd.data import matched_pairs
     n = len(dataset) if n is None else min(n, len(dataset))
     fps, frames, sr = pipe.clip.fps, pipe.clip.frames, pipe.clip.sample_rate
+    from cmmd.metrics import av_align
     c = {k: [0, 0, 0] for k in ("v2a", "v2a_ground_truth", "v2a_chance", "a2v", "a2v_ground_truth")}
+    align = dict(generated=[], ground_truth=[], chance=[])
     g = torch.Generator(pipe.device).manual_seed(seed)
     items = [dataset[i] for i in range(n)]
     add = lambda key, est, ref: [c[key].__setitem__(j, c[key][j] + v) for j, v in enumerate((len(matched_pairs(est, ref, tolerance)[0]), len(est), len(ref)))]
@@ -538,7 +540,11 @@ def sync_scores(pipe: CMMDPipeline,  # a pipeline (its U-Net, autoencoder, vocod
             for j, it in enumerate(chunk):
                 on = onset_times(wav[j], sr)
                 add("v2a", on, _events(it)); add("v2a_ground_truth", onset_times(ref_wav[j], sr), _events(it))
-                add("v2a_chance", on, _events(chunk[(j + 1) % len(chunk)] if len(chunk) > 1 else items[(lo + j + 1) % n]))
+                other = chunk[(j + 1) % len(chunk)] if len(chunk) > 1 else items[(lo + j + 1) % n]
+                add("v2a_chance", on, _events(other))
+                real = it["video"].transpose(0, 1)  # f 3 H W, the real frames
+                for key, audio in (("generated", wav[j]), ("ground_truth", it["audio"]), ("chance", other["audio"])):
+                    align[key].append(av_align(real, audio, fps, sr))
         if "a2v" in tasks:
             gen = sample(pipe.unet, pipe.schedule, task="a2v", mel=x["mel"], video_shape=tuple(x["video"].shape),
                          steps=steps, generator=g, progress=False).video
@@ -550,7 +556,9 @@ def sync_scores(pipe: CMMDPipeline,  # a pipeline (its U-Net, autoencoder, vocod
                     mt, mid = motion_events(fr.transpose(0, 1), fps)
                     for idn in set(mid.tolist()) | set(vid.tolist()):
                         add(key, mt[mid == idn], vt[vid == idn])
-    return {k: _prf(*v) for k, v in c.items() if v[2] or v[1]}
+    out = {k: _prf(*v) for k, v in c.items() if v[2] or v[1]}
+    if align["generated"]: out["v2a_av_align"] = {k: float(np.mean(v)) for k, v in align.items()}
+    return out
 
 def format_sync(scores: dict) -> str:
     "A small table of `sync_scores`."
@@ -558,7 +566,11 @@ def format_sync(scores: dict) -> str:
     names = dict(v2a="V2A generated", v2a_ground_truth="V2A ground truth", v2a_chance="V2A chance (other clip)",
                  a2v="A2V generated", a2v_ground_truth="A2V autoencoded truth")
     for k, s in scores.items():
+        if k == "v2a_av_align": continue
         rows.append(f"{names.get(k, k):24s} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:6.3f}  ({s['hits']} / {s['detected']} / {s['events']})")
+    if "v2a_av_align" in scores:
+        a = scores["v2a_av_align"]
+        rows.append(f"V2A AV-Align: generated {a['generated']:.3f}, ground truth {a['ground_truth']:.3f}, chance {a['chance']:.3f}")
     return "\n".join(rows)
 
 # %% ../nbs/12_training.ipynb #00262f98
@@ -630,9 +642,8 @@ def build_pipeline(cfg: TrainConfig, data_autoencoder=None) -> CMMDPipeline:
 def _cache_autoencoder(cfg: TrainConfig):
     "The autoencoder config a clip cache was prepared with (None for synthetic data)."
     if cfg.data == "synthetic": return None
-    p = Path(cfg.data).expanduser() / "cache.json"
-    if not p.is_file(): raise FileNotFoundError(f"TrainConfig.data: {p} is missing; {cfg.data} is not a clip cache written by cmmd-prepare")
-    c = json.loads(p.read_text())
+    cache = ClipCache(Path(cfg.data).expanduser())
+    c, p = cache.config, cache.root / "cache.json"  # raises, naming the folder, when it is not a cache
     clip = PIPELINE_PRESETS[cfg.preset]["clip"]
     size = (ClipSpec(**clip) if isinstance(clip, dict) else clip_spec(clip)).size
     if c.get("clip", {}).get("size") != size:
@@ -684,7 +695,7 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
             _log.warning("resuming %s with batch_size %d (it was trained with %d): the data order changes", ckpt, cfg.batch_size, state["config"]["batch_size"])
         if main: _log.info("resumed from %s at step %d", ckpt, start)
 
-    sets = {k: v for k, v in build_datasets(cfg, pipe.clip, pipe.mel).items()}
+    sets = build_datasets(cfg, pipe.clip, pipe.mel)
     if exists(dataset): sets["train"] = dataset
     layout = getattr(sets["train"], "layout", None)
     batches = StepBatches(len(sets["train"]), cfg.batch_size, cfg.seed, start, cfg.max_steps, rank, world, cfg.grad_accum)
