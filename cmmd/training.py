@@ -472,7 +472,7 @@ def training_loss(unet, x: dict, t, noise_video, noise_mel, cfg: TrainConfig, sc
     return contrastive_loss(unet, x["video"], x["mel"], neg.audio if neg else None, neg.video if neg else None,
                             eta=cfg.contrastive_weight, n_negatives=cfg.n_negatives, schedule=schedule,
                             weights=cfg.loss_weights, min_snr_gamma=cfg.min_snr_gamma, bounded=cfg.bounded,
-                            t=t, noise_video=noise_video, noise_mel=noise_mel)
+                            t=t, noise_video=noise_video, noise_mel=noise_mel, generator=generator)
 
 # %% ../nbs/12_training.ipynb #6b4d4592
 def _batches(dataset, n: int, size: int):
