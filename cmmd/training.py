@@ -57,6 +57,7 @@ class TrainConfig:
     unet: dict = field(default_factory=dict)  # `CMMDUNet` config overrides, e.g. {fusion: none}
     init: str | None = None  # start from the U-Net of this pipeline folder (fine-tuning)
     gradient_checkpointing: bool = False
+    compile: str | None = None  # torch.compile mode for the U-Net ("default", "max-autotune", ...); None: eager
     vocoder: str = "hifigan-universal"  # for samples, sync scores and the saved pipeline: a name or a checkpoint folder
     # objective (Eq. 2 and Eq. 6)
     contrastive_weight: float = 0.1  # η of Eq. 6; 0 trains nCMMD (the plain joint loss)
@@ -681,6 +682,7 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
     unet, schedule, ae = pipe.unet.to(dev).train(), pipe.schedule, pipe.autoencoder
     if cfg.gradient_checkpointing: unet.enable_gradient_checkpointing()
     ema = EMA(unet, cfg.ema_decay, cfg.ema_warmup)
+    if cfg.compile: unet.compile(mode=cfg.compile, dynamic=False)  # in place: parameter names stay the same
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay,
                             fused=dev.type == "cuda")
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
@@ -724,7 +726,7 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
         save_checkpoint(acc, out, step, unet, ema, opt, sched, dict(bad_steps=bad_total, config=cfg.to_dict()), cfg.keep_checkpoints)
 
     bar = tqdm(total=cfg.max_steps, initial=start, disable=not (main and progress), desc="train", dynamic_ncols=True)
-    step, consecutive, stopped_early = start, 0, False
+    step, consecutive, stopped_early, t_loop = start, 0, False, time.time()
     while step < cfg.max_steps:
         terms = torch.zeros(4, device=dev)  # loss, joint, neg_audio, neg_video (means over micro-steps)
         for a in range(cfg.grad_accum):
@@ -754,6 +756,8 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
         lr = opt.param_groups[0]["lr"]
         sched.step()
         step += 1
+        if cfg.compile and main and step == start + 1:
+            _log.info("first step took %.1f s, torch.compile (mode %s) included", time.time() - t_loop, cfg.compile)
         if consecutive >= cfg.max_bad_steps:
             raise TrainingError(f"{consecutive} steps in a row had a non-finite loss (last: step {step}); stopping. Lower "
                                 f"`lr`, check the data, or use mixed_precision=bf16 instead of fp16. The last good "
