@@ -121,6 +121,7 @@ def main():
     ap.add_argument("--guidance", type=float, default=1.0, help="the λ > 0 that is timed beside λ = 0")
     ap.add_argument("--measure-steps", type=int, default=2, help="sampler steps timed per setting unless --full")
     ap.add_argument("--full", action="store_true", help="run every sampler step count for real")
+    ap.add_argument("--compile", default=None, help="torch.compile mode for the U-Net (e.g. default, max-autotune); its compile time is reported")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--train-batch", type=int, default=None, help="training batch (default: the config's on a GPU, 8 for demo and 2 otherwise on a CPU)")
     ap.add_argument("--train-steps", type=int, default=3)
@@ -136,7 +137,7 @@ def main():
     dtype = torch.bfloat16 if a.precision == "bf16" else None
     autocast = lambda: torch.autocast(dev.type, dtype=dtype, enabled=dtype is not None)
     out = dict(device=torch.cuda.get_device_name(dev) if cuda else f"{platform.processor() or platform.machine()} CPU",
-               threads=a.threads, precision=a.precision, torch=torch.__version__, measure_steps=a.measure_steps, full=a.full,
+               threads=a.threads, precision=a.precision, compile=a.compile, torch=torch.__version__, measure_steps=a.measure_steps, full=a.full,
                models=[], denoiser=[], generation=[], training=[])
     t_start = time.perf_counter()
     for name in a.presets:
@@ -148,6 +149,14 @@ def main():
         if "denoiser" in a.skip and "generation" in a.skip and "training" in a.skip: continue
         pipe = CMMDPipeline.from_preset(name).to(dev)
         pipe.unet.eval()
+        if a.compile:
+            pipe.unet.compile(mode=a.compile, dynamic=False)
+            _, lat, _, mel = clip_tensors(pipe, 1.8)
+            t0 = time.perf_counter()
+            with torch.no_grad(), autocast(): pipe.unet(lat, mel, torch.full((1,), 500, device=dev))
+            if sync: sync()
+            out.setdefault("compile", []).append(dict(preset=name, mode=a.compile, first_call_s=time.perf_counter() - t0))
+            print(f"[{name}] torch.compile (mode {a.compile}): first call {time.perf_counter() - t0:.1f} s", flush=True)
         ae = f"{pipe.autoencoder.backend}:{pipe.autoencoder.source or ''}"
         if "denoiser" not in a.skip:
             for b in (1, 8):

@@ -4,13 +4,14 @@
 #   bash scripts/gpu_check.sh [OUT_DIR]          # default OUT_DIR: gpu-check/
 #
 # 1. `nbdev_test --flags cuda` (the CUDA cells of 03_latents, 05_negatives, 09_sampler, and every fast test on the GPU
-#    machine's own CPU);                                                                          (limit 180 s)
+#    machine's own CPU);                                                                          (limit 140 s)
 # 2. the benchmark on the GPU in bf16 with every sampler step count run in full and training at batch 32:
 #    parameters, GFLOP per forward, ms per denoiser evaluation, V2A/A2V seconds per 1.8 s and 3.6 s clip (input,
-#    denoiser, output), training clips/s, peak memory and MFU, and the issue-8 targets met or not;  (limit 240 s)
+#    denoiser, output), training clips/s, peak memory and MFU, and the issue-8 targets met or not;  (limit 200 s)
+#    then the paper-128 denoiser again with `torch.compile` (mode default): compile time and ms per evaluation; (80 s)
 # 3. a 200-step `paper-128` training smoke run on synthetic clips through `accelerate launch cmmd/train.py`, bf16,
-#    batch 32, with a checkpoint and a resume of the last 50 steps.                                  (limit 150 s)
-# Each step's log goes to OUT_DIR (nbdev_test.log, bench.log + bench-cuda-bf16.json, train.log); a step that fails or
+#    batch 32, with a checkpoint at step 150 and a resume for the last 50 steps.                 (limits 120 s + 50 s)
+# Each step's log goes to OUT_DIR (nbdev_test.log, bench.log + bench-cuda-bf16.json, bench_compile.log, train.log); a step that fails or
 # runs out of time is reported and the next one still runs. The script exits non-zero if any step failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,14 +33,16 @@ step() {  # name limit_s command...
   echo "== $name: exit $rc after $(( $(date +%s) - t0 )) s"
   [ $rc -eq 0 ] || failed+=("$name (exit $rc$([ $rc -eq 124 ] && echo ', timed out'))")
 }
-step nbdev_test 180 nbdev_test --flags cuda --n_workers 8
-step bench 240 python benchmarks/bench.py --device cuda --precision bf16 --full --train-batch 32 --train-steps 10 \
+step nbdev_test 140 nbdev_test --flags cuda --n_workers 8
+step bench 200 python benchmarks/bench.py --device cuda --precision bf16 --full --train-batch 32 --train-steps 10 \
   --json-out "$out/bench-cuda-bf16.json"
+step bench_compile 80 python benchmarks/bench.py --device cuda --precision bf16 --compile default --presets paper-128 \
+  --skip generation training --json-out "$out/bench-cuda-bf16-compiled.json"
 train=(accelerate launch --num_processes 1 --mixed_precision bf16 cmmd/train.py --config aist-128 --data synthetic
        --output_dir "$out/smoke" --batch_size 32 --num_workers 4 --warmup_steps 20 --checkpoint_every 150
        --val_every 100 --val_clips 32 --sample_every 200 --n_samples 2 --eval_clips 8 --time_limit 4 --quiet)
-step train 150 "${train[@]}" --max_steps 150
-step train_resume 90 "${train[@]}" --max_steps 200 --resume latest
+step train 120 "${train[@]}" --max_steps 150
+step train_resume 50 "${train[@]}" --max_steps 200 --resume latest
 [ -f "$out/smoke/metrics.jsonl" ] && python - "$out/smoke/metrics.jsonl" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
