@@ -656,7 +656,7 @@ def beat_track(audio,  # mono waveform `n`
     period = float(np.round(sample_rate / hop_length * 60.0 / bpm))
     onsets = env / (env.std(ddof=1) + np.finfo(env.dtype).tiny)
     window = np.exp(-0.5 * (np.arange(-period, period + 1) * 32.0 / period) ** 2)
-    localscore = np.convolve(onsets, window, "same").astype(np.float32)
+    localscore = np.convolve(onsets, window)[len(window) // 2:][:len(onsets)].astype(np.float32)  # "same", as long as onsets
     backlink, cumscore = _beat_dp(localscore, period, tightness)
     beats, n = np.zeros(len(env), bool), _last_beat(cumscore)
     while n >= 0: beats[n] = True; n = backlink[n]
