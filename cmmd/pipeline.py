@@ -299,7 +299,9 @@ class GenerateError(ValueError):
 def _check_writable(out: Path):
     "Raise a `GenerateError` when `out` cannot be created."
     parent = out.parent
-    if not parent.is_dir(): raise GenerateError(f"{out}: cannot write the output, folder {parent} does not exist")
+    if not parent.is_dir():  # a new output folder is made, like any writer of results would
+        try: parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e: raise GenerateError(f"{out}: cannot write the output, folder {parent} does not exist and cannot be made ({e})") from e
     if not os.access(parent, os.W_OK): raise GenerateError(f"{out}: cannot write the output, folder {parent} is not writable")
     if out.is_dir(): raise GenerateError(f"{out}: cannot write the output, it is a folder")
 

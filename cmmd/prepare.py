@@ -66,7 +66,7 @@ def aist_sources(root, lists=None) -> list[Source]:
     root = Path(root)
     if lists is None:
         found = sorted(root.rglob("crossmodal_train.txt"))
-        if not found: raise FileNotFoundError(f"{root}: no AIST++ split lists (splits/crossmodal_train.txt) found; pass --aist-splits DIR")
+        if not found: raise FileNotFoundError(f"{root}: no AIST++ split lists (splits/crossmodal_train.txt) found; pass --aist_splits DIR")
         lists = found[0].parent
     lists = Path(lists)
     split_of = {}
@@ -142,7 +142,7 @@ def discover(src, layout: str = "auto", epic_csv=None, aist_splits=None) -> tupl
     if layout == "auto":
         layout = "epic" if csvs else "aist" if exists(aist_splits) or next(src.rglob("crossmodal_train.txt"), None) else "folder"
     if layout == "epic":
-        if not csvs: raise FileNotFoundError(f"{src}: no EPIC-Sounds CSVs (EPIC_Sounds_*.csv); pass --epic-csv")
+        if not csvs: raise FileNotFoundError(f"{src}: no EPIC-Sounds CSVs (EPIC_Sounds_*.csv); pass --epic_csv")
         return layout, epic_sources(src, csvs)
     if layout == "aist": return layout, aist_sources(src, aist_splits)
     return layout, folder_sources(src)

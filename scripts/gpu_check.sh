@@ -38,7 +38,7 @@ step bench 200 python benchmarks/bench.py --device cuda --precision bf16 --full 
   --json-out "$out/bench-cuda-bf16.json"
 step bench_compile 80 python benchmarks/bench.py --device cuda --precision bf16 --compile default --presets paper-128 \
   --skip generation training --json-out "$out/bench-cuda-bf16-compiled.json"
-train=(accelerate launch --num_processes 1 --mixed_precision bf16 cmmd/train.py --config aist-128 --data synthetic
+train=(accelerate launch --num_processes 1 --mixed_precision bf16 cmmd/train.py --config aist-128 --data synthetic --context 0.8
        --output_dir "$out/smoke" --batch_size 32 --num_workers 4 --warmup_steps 20 --checkpoint_every 150
        --val_every 100 --val_clips 32 --sample_every 200 --n_samples 2 --eval_clips 8 --time_limit 4 --quiet)
 step train 120 "${train[@]}" --max_steps 150
