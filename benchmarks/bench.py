@@ -140,7 +140,7 @@ def main():
                models=[], denoiser=[], generation=[], training=[])
     t_start = time.perf_counter()
     for name in a.presets:
-        m = bench_model.measure(name if name != "demo" else "demo", **paper_shape(name))
+        m = bench_model.measure(name, **paper_shape(name))
         out["models"].append(dict(preset=name, params_m=m["params"] / 1e6, gflop=m["gflop"], video=m["video"], mel=m["mel"],
                                   vs_mm_diffusion=m["gflop"] / MM_DIFFUSION_GFLOP))
         print(f"[{name}] {m['params'] / 1e6:.2f} M parameters, {m['gflop']:.1f} GFLOP per forward at {m['video']} + {m['mel']} "
