@@ -139,6 +139,11 @@ def main():
                threads=a.threads, precision=a.precision, compile=a.compile, torch=torch.__version__, measure_steps=a.measure_steps, full=a.full,
                models=[], denoiser=[], generation=[], training=[])
     t_start = time.perf_counter()
+    path = Path(a.json_out or Path(__file__).parent / "results" / f"bench-{dev.type}-{a.precision}.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    def save():  # after every preset, so a run cut short keeps what it measured
+        out["seconds"] = time.perf_counter() - t_start
+        path.write_text(json.dumps(out, indent=1))
     for name in a.presets:
         m = bench_model.measure(name, **paper_shape(name))
         out["models"].append(dict(preset=name, params_m=m["params"] / 1e6, gflop=m["gflop"], video=m["video"], mel=m["mel"],
@@ -169,6 +174,7 @@ def main():
                         for r in generation_rows(pipe, seconds, task, lam, autocast, sync, a.measure_steps, a.full, a.repeats):
                             out["generation"].append(dict(preset=name, autoencoder=ae, **r))
                 print(f"[{name}] generation of {seconds} s clips timed", flush=True)
+                save()
         del pipe
         if "training" not in a.skip:
             batch = a.train_batch or (None if cuda else (8 if name == "demo" else 2))
@@ -178,11 +184,9 @@ def main():
                 mem = f"{r['peak_memory_gib']:.2f} GiB allocated" if cuda else f"{r['peak_rss_gib']:.2f} GiB peak RSS"
                 mfu = f", MFU {r['mfu']:.1%}" if "mfu" in r else ""
                 print(f"[{name}] training η={r['eta']:g}, batch {r['batch']}: {r['clips_per_s']:.2f} clips/s, {mem}{mfu}", flush=True)
-    out["seconds"] = time.perf_counter() - t_start
+        save()
+    save()
     report(out)
-    path = Path(a.json_out or Path(__file__).parent / "results" / f"bench-{dev.type}-{a.precision}.json")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=1))
     print(f"\nwrote {path} ({out['seconds']:.0f} s)")
 
 
