@@ -4,7 +4,9 @@ For each preset (`demo`, `paper-64`, `paper-128`; untrained pipelines, which cos
 
 1. model: parameters, and GFLOP per forward at the paper's shape (18 frames of 4x16x16 SD-VAE latents for 128²,
    4x8x8 for 64², the demo's own latents, and an 80x112 mel), counted by FlopCounterMode on the meta device;
-2. denoiser: milliseconds per evaluation of the U-Net (no gradient) at batch 1 and 8, the pipeline's own latents;
+2. denoiser: milliseconds per evaluation of the U-Net (no gradient) at batch 1 and 8, the pipeline's own latents, eager
+   and, on a GPU, replayed from a CUDA graph (`GraphedDenoiser`, which generation with λ = 0 uses there too; λ > 0
+   needs the gradient and runs eagerly; `--no-cuda-graphs` turns it off);
 3. generation: V2A and A2V seconds per 1.8 s and 3.6 s clip, end to end and split into the input side (frames →
    latents by the autoencoder for V2A, sound → mel for A2V), the denoiser, and the output side (mel → sound by the
    vocoder for V2A, latents → frames by the autoencoder for A2V), for DDIM-50, DDIM-25 and DPM-Solver++-10 and -20,
@@ -33,7 +35,7 @@ from timing import best_time
 import bench_model, bench_train
 from cmmd.media import mel_preset
 from cmmd.pipeline import CMMDPipeline, mel_frames_covering
-from cmmd.sampler import sample
+from cmmd.sampler import GraphedDenoiser, sample
 from cmmd.training import load_config
 
 PRESETS = ("demo", "paper-64", "paper-128")
@@ -58,18 +60,18 @@ def clip_tensors(pipe, seconds: float, batch: int = 1):
     return frames, latents, torch.randn(batch, n, device=dev) * 0.1, torch.randn(batch, 1, pipe.unet.config.n_mels, t, device=dev)
 
 
-def denoiser_ms(pipe, batch: int, autocast, sync, repeats: int) -> float:
-    "Milliseconds per U-Net evaluation (no gradient) on a 1.8 s clip at `batch`."
+def denoiser_ms(pipe, model, batch: int, autocast, sync, repeats: int) -> float:
+    "Milliseconds per evaluation of `model` (the U-Net, or it graphed) without gradient on a 1.8 s clip at `batch`."
     _, lat, _, mel = clip_tensors(pipe, 1.8)
     lat, mel = lat.expand(batch, *lat.shape[1:]).contiguous(), mel.expand(batch, *mel.shape[1:]).contiguous()
     t = torch.full((batch,), 500, device=pipe.device)
     def run():
-        with torch.no_grad(), autocast(): pipe.unet(lat, mel, t)
+        with torch.no_grad(), autocast(): model(lat, mel, t)
     return 1e3 * best_time(run, repeats, sync)
 
 
-def generation_rows(pipe, seconds: float, task: str, guidance: float, autocast, sync, measure_steps: int,
-                    full: bool, repeats: int) -> list:
+def generation_rows(pipe, model, seconds: float, task: str, guidance: float, autocast, sync, measure_steps: int,
+                    full: bool, repeats: int, samplers=SAMPLERS) -> list:
     "Seconds per clip of one (task, length, λ) for every sampler setting, split into input, denoiser and output."
     frames, lat, wav, mel = clip_tensors(pipe, seconds)
     ae, voc, mp = pipe.autoencoder, pipe.vocoder, mel_preset(pipe.mel)
@@ -84,11 +86,11 @@ def generation_rows(pipe, seconds: float, task: str, guidance: float, autocast, 
 
     def run(sampler, steps):
         with torch.set_grad_enabled(guidance > 0), autocast():
-            sample(pipe.unet, pipe.schedule, task=task, steps=steps, sampler=sampler, guidance=guidance,
+            sample(model, pipe.schedule, task=task, steps=steps, sampler=sampler, guidance=guidance,
                    generator=torch.Generator(pipe.device).manual_seed(0), progress=False, **known)
 
     rows, per_step = [], {}
-    for sampler, steps in SAMPLERS:
+    for sampler, steps in samplers:
         if full: den = best_time(lambda: run(sampler, steps), 1, sync)
         else:
             if sampler not in per_step: per_step[sampler] = best_time(lambda: run(sampler, measure_steps), 1, sync) / measure_steps
@@ -117,7 +119,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     ap.add_argument("--precision", default="fp32", choices=("fp32", "bf16"), help="autocast dtype of the networks")
     ap.add_argument("--seconds", nargs="+", type=float, default=[1.8, 3.6])
-    ap.add_argument("--guidance", type=float, default=1.0, help="the λ > 0 that is timed beside λ = 0")
+    ap.add_argument("--lambdas", nargs="+", type=float, default=[0.0, 1.0], help="guidance weights λ to time (0: replacement)")
+    ap.add_argument("--samplers", nargs="+", default=[f"{s}-{n}" for s, n in SAMPLERS], help="sampler-steps settings to time")
+    ap.add_argument("--no-cuda-graphs", action="store_true", help="on a GPU, run the U-Net eagerly instead of replaying CUDA graphs")
     ap.add_argument("--measure-steps", type=int, default=2, help="sampler steps timed per setting unless --full")
     ap.add_argument("--full", action="store_true", help="run every sampler step count for real")
     ap.add_argument("--compile", default=None, help="torch.compile mode for the U-Net (e.g. default, max-autotune); its compile time is reported")
@@ -130,6 +134,7 @@ def main():
     a = ap.parse_args()
     if a.quick: a.presets, a.seconds, a.skip = ["demo"], [1.8], ["training"]
     torch.set_num_threads(a.threads)
+    samplers = [(s.split("-")[0], int(s.split("-")[1])) for s in a.samplers]
     dev = torch.device(a.device)
     cuda = dev.type == "cuda"
     sync = torch.cuda.synchronize if cuda else None
@@ -137,7 +142,7 @@ def main():
     autocast = lambda: torch.autocast(dev.type, dtype=dtype, enabled=dtype is not None)
     out = dict(device=torch.cuda.get_device_name(dev) if cuda else f"{platform.processor() or platform.machine()} CPU",
                threads=a.threads, precision=a.precision, compile=a.compile, torch=torch.__version__, measure_steps=a.measure_steps, full=a.full,
-               models=[], denoiser=[], generation=[], training=[])
+               cuda_graphs=cuda and not a.no_cuda_graphs, models=[], denoiser=[], generation=[], training=[])
     t_start = time.perf_counter()
     path = Path(a.json_out or Path(__file__).parent / "results" / f"bench-{dev.type}-{a.precision}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -162,17 +167,20 @@ def main():
             out.setdefault("compile", []).append(dict(preset=name, mode=a.compile, first_call_s=time.perf_counter() - t0))
             print(f"[{name}] torch.compile (mode {a.compile}): first call {time.perf_counter() - t0:.1f} s", flush=True)
         ae = f"{pipe.autoencoder.backend}:{pipe.autoencoder.source or ''}"
+        model = GraphedDenoiser(pipe.unet) if cuda and not a.no_cuda_graphs else pipe.unet  # λ > 0 (gradient) runs eagerly
         if "denoiser" not in a.skip:
             for b in (1, 8):
-                ms = denoiser_ms(pipe, b, autocast, sync, a.repeats)
-                out["denoiser"].append(dict(preset=name, batch=b, latents=list(pipe.latent_shape), ms_per_eval=ms))
-                print(f"[{name}] denoiser, batch {b}: {ms:.1f} ms per evaluation ({ms / b:.1f} ms per clip)", flush=True)
+                for label, m in [("eager", pipe.unet)] + ([("cuda-graph", model)] if model is not pipe.unet else []):
+                    ms = denoiser_ms(pipe, m, b, autocast, sync, a.repeats)
+                    out["denoiser"].append(dict(preset=name, batch=b, latents=list(pipe.latent_shape), mode=label, ms_per_eval=ms))
+                    print(f"[{name}] denoiser ({label}), batch {b}: {ms:.1f} ms per evaluation ({ms / b:.1f} ms per clip)", flush=True)
         if "generation" not in a.skip:
             for seconds in a.seconds:
                 for task in ("v2a", "a2v"):
-                    for lam in (0.0, a.guidance):
-                        for r in generation_rows(pipe, seconds, task, lam, autocast, sync, a.measure_steps, a.full, a.repeats):
-                            out["generation"].append(dict(preset=name, autoencoder=ae, **r))
+                    for lam in a.lambdas:
+                        for r in generation_rows(pipe, model, seconds, task, lam, autocast, sync, a.measure_steps, a.full,
+                                                 a.repeats, samplers):
+                            out["generation"].append(dict(preset=name, autoencoder=ae, cuda_graphs=model is not pipe.unet and lam == 0, **r))
                 print(f"[{name}] generation of {seconds} s clips timed", flush=True)
                 save()
         del pipe
@@ -196,8 +204,9 @@ def report(out: dict):
     print(f"\n{'preset':<11}{'params (M)':>11}{'GFLOP/fwd':>11}{'vs MM-Diff':>11}")
     for m in out["models"]: print(f"{m['preset']:<11}{m['params_m']:>11.2f}{m['gflop']:>11.1f}{m['vs_mm_diffusion']:>11.1%}")
     if out["denoiser"]:
-        print(f"\n{'preset':<11}{'latents':>16}{'batch':>6}{'ms/eval':>10}")
-        for d in out["denoiser"]: print(f"{d['preset']:<11}{'x'.join(map(str, d['latents'])):>16}{d['batch']:>6}{d['ms_per_eval']:>10.1f}")
+        print(f"\n{'preset':<11}{'latents':>16}{'batch':>6}{'mode':>12}{'ms/eval':>10}")
+        for d in out["denoiser"]:
+            print(f"{d['preset']:<11}{'x'.join(map(str, d['latents'])):>16}{d['batch']:>6}{d.get('mode', 'eager'):>12}{d['ms_per_eval']:>10.1f}")
     if out["generation"]:
         print(f"\nseconds per clip (denoiser {'run in full' if out['full'] else 'timed over %d steps and scaled' % out['measure_steps']})")
         print(f"{'preset':<11}{'task':<5}{'clip s':>7}{'sampler':>9}{'steps':>6}{'λ':>4}{'input':>8}{'denoiser':>10}{'output':>8}{'total':>8}")

@@ -92,17 +92,26 @@ class NoiseSchedule:
 
 # %% ../nbs/07_diffusion.ipynb #6f87a863
 @patch
+def table_on(self: NoiseSchedule, device) -> torch.Tensor:
+    "ᾱ on `device`, copied there once and kept (a copy at every call would be a host-to-device transfer per step)."
+    cache = self.__dict__.setdefault("_tables", {})
+    key = (torch.device(device), self.alphas_cumprod.data_ptr(), self.alphas_cumprod._version)
+    if key not in cache: cache.clear(); cache[key] = (self.alphas_cumprod, self.alphas_cumprod.to(device))  # the source is held so its address stays its own
+    return cache[key][1]
+
+@patch
 def _coefs(self: NoiseSchedule, t, x: torch.Tensor):
     "(√ᾱ_t, √(1-ᾱ_t)) in x's compute dtype, shaped to broadcast over x (`b` → `b 1 ... 1`)."
-    t = torch.as_tensor(t, device=x.device)
-    if t.is_floating_point() or t.is_complex():
-        raise TypeError(f"timesteps must be integers in 0..{self.num_train_timesteps - 1}, got dtype {t.dtype}")
-    if t.ndim > 1 or (t.ndim == 1 and t.shape[0] != x.shape[0]):
-        raise ValueError(f"timesteps: expected a scalar or shape ({x.shape[0]},) for a tensor of shape {tuple(x.shape)}, "
-                         f"got shape {tuple(t.shape)}")
-    acp = self.alphas_cumprod.to(x.device)[t]
+    if not (isinstance(t, int) and not isinstance(t, bool)):  # a Python int indexes the device table directly
+        t = torch.as_tensor(t, device=x.device)
+        if t.is_floating_point() or t.is_complex():
+            raise TypeError(f"timesteps must be integers in 0..{self.num_train_timesteps - 1}, got dtype {t.dtype}")
+        if t.ndim > 1 or (t.ndim == 1 and t.shape[0] != x.shape[0]):
+            raise ValueError(f"timesteps: expected a scalar or shape ({x.shape[0]},) for a tensor of shape "
+                             f"{tuple(x.shape)}, got shape {tuple(t.shape)}")
+    acp = self.table_on(x.device)[t]
     dtype = torch.promote_types(x.dtype, torch.float32)
-    shape = (-1,) + (1,) * (x.ndim - 1) if t.ndim == 1 else ()
+    shape = (-1,) + (1,) * (x.ndim - 1) if acp.ndim == 1 else ()
     return acp.sqrt().to(dtype).reshape(shape), (1 - acp).sqrt().to(dtype).reshape(shape)
 
 # %% ../nbs/07_diffusion.ipynb #459824ab

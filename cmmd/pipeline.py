@@ -24,7 +24,7 @@ from .vocoder import load_vocoder
 from .latents import FrameAutoencoder, load_autoencoder, find_taef2
 from .unet import CMMDUNet, unet_preset
 from .diffusion import NoiseSchedule
-from .sampler import sample, sample_long
+from .sampler import GraphedDenoiser, sample, sample_long
 
 # %% auto #0
 __all__ = ['PIPELINE_PRESETS', 'SAMPLER_DEFAULTS', 'PIPELINE_FILE', 'TASKS', 'CMMDPipeline', 'mel_frames_covering',
@@ -262,7 +262,8 @@ def _call(self: CMMDPipeline,
           generator: torch.Generator | None = None,  # for reproducible noise
           progress: bool = True,  # show a progress bar
           callback=None,  # called by the sampler after each step
-          dtype: torch.dtype | None = None) -> PipelineOutput:  # autocast the networks to this dtype, e.g. torch.bfloat16
+          dtype: torch.dtype | None = None,  # autocast the networks to this dtype, e.g. torch.bfloat16
+          cuda_graphs: bool = True) -> PipelineOutput:  # on a GPU, replay the U-Net from CUDA graphs (`GraphedDenoiser`)
     "Generate sound for a video (V2A), video for a sound (A2V), or both (joint)."
     task = default(task, "v2a" if exists(video) else "a2v" if exists(audio) else "joint")
     if task not in TASKS: raise ValueError(f"task {task!r}: expected one of {TASKS}")
@@ -283,14 +284,23 @@ def _call(self: CMMDPipeline,
     with torch.autocast(self.device.type, dtype=dtype, enabled=exists(dtype)):
         if exists(frames): kw["video"] = self.autoencoder.encode(rearrange(frames, 'f c h w -> 1 c f h w').to(self.device))
         if exists(wave_in): kw["mel"] = self.encode_audio(wave_in)
-        if f == self.clip.frames: out = sample(self.unet, self.schedule, **kw)
-        else: out = sample_long(self.unet, self.schedule, window_frames=self.clip.frames, **kw)
+        model = self.graphed_unet() if cuda_graphs and self.device.type == "cuda" else self.unet
+        if f == self.clip.frames: out = sample(model, self.schedule, **kw)
+        else: out = sample_long(model, self.schedule, window_frames=self.clip.frames, **kw)
         # V2A keeps the input frames: decoding the known latents would only add the autoencoder's error (and time)
         frames_out = frames.float().cpu() if task == "v2a" else rearrange(self.autoencoder.decode(out.video), '1 c f h w -> f c h w').float().cpu()
     wave_out = wave_in if exists(wave_in) else self.vocoder(out.mel.to(self.device).float())[0, :n].float().cpu()  # fp32: phases
     return PipelineOutput(frames_out, wave_out, out.video, out.mel, task, getattr(out, "nfe", 0))
 
 CMMDPipeline.__call__ = _call
+
+def _graphed_unet(self: CMMDPipeline) -> GraphedDenoiser:
+    "The U-Net wrapped in a `GraphedDenoiser`, kept so that its recordings serve later calls of the same shapes."
+    g = self.__dict__.get("_graphed")
+    if g is None or g.unet is not self.unet: g = self.__dict__["_graphed"] = GraphedDenoiser(self.unet)
+    return g
+
+CMMDPipeline.graphed_unet = _graphed_unet
 
 # %% ../nbs/10_pipeline.ipynb #5e0789bc
 class GenerateError(ValueError):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_sampler.ipynb #0f5336fd
 from __future__ import annotations
-import math
+import math, warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -18,7 +18,7 @@ from .diffusion import NoiseSchedule, draw_noise
 # %% auto #0
 __all__ = ['SPACINGS', 'KNOWN', 'TASKS', 'SAMPLERS', 'ddim_timesteps', 'predict_x0', 'Known', 'as_known', 'replace_known',
            'finish_known', 'predict_x0_guided', 'SampleOutput', 'ddim_step', 'sample_ddim', 'mel_frames_for', 'sample',
-           'dpmpp_scheduler', 'sample_dpmpp', 'Windows', 'long_windows', 'sample_long']
+           'dpmpp_scheduler', 'sample_dpmpp', 'Windows', 'long_windows', 'sample_long', 'GraphedDenoiser']
 
 # %% ../nbs/09_sampler.ipynb #e3428069
 SPACINGS = ("trailing", "leading")
@@ -38,7 +38,8 @@ def ddim_timesteps(schedule: NoiseSchedule,  # the noise schedule (gives T)
 
 # %% ../nbs/09_sampler.ipynb #d0f2352d
 def _timestep_vector(t, x: torch.Tensor) -> torch.Tensor:
-    "`t` (an int or a `b` vector) as a `b` LongTensor on x's device."
+    "`t` (an int or a `b` vector) as a `b` LongTensor on x's device (an int is filled there: no host-device copy)."
+    if isinstance(t, int): return torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
     return torch.as_tensor(t, device=x.device, dtype=torch.long).reshape(-1).expand(x.shape[0])
 
 def predict_x0(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel)
@@ -412,3 +413,51 @@ def sample_long(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel), 
         out_video[:, :, sv], out_mel[..., sm], nfe = res.video, res.mel, nfe + res.nfe
         known_video[sv], known_mel[sm] = True, True
     return SampleOutput(out_video[:, :, :F], out_mel[..., :M], nfe)
+
+# %% ../nbs/09_sampler.ipynb #c10a9ba2
+class GraphedDenoiser(torch.nn.Module):
+    "The U-Net replayed from CUDA graphs recorded per input shape (no gradient); the plain U-Net otherwise."
+    def __init__(self, unet: torch.nn.Module,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel), e.g. a CMMDUNet
+                 warmup: int = 2):  # eager calls on a side stream before recording (lazy initialisation, cuDNN choices)
+        super().__init__()
+        self.unet, self.warmup, self.graphs, self.failed = unet, warmup, {}, set()
+
+    @property
+    def config(self): return getattr(self.unet, "config", None)
+    @property
+    def audio_time_factor(self) -> int: return getattr(self.unet, "audio_time_factor", 4)
+
+    def _key(self, video, mel, t) -> tuple:
+        amp = torch.get_autocast_dtype("cuda") if torch.is_autocast_enabled("cuda") else None
+        return tuple(video.shape), tuple(mel.shape), tuple(t.shape), video.dtype, mel.dtype, t.dtype, amp, video.device
+
+    def _record(self, key, video, mel, t) -> dict:
+        amp = key[6]
+        static = dict(video=video.clone(), mel=mel.clone(), t=t.clone())
+        def run():
+            with torch.autocast("cuda", dtype=amp or torch.float32, enabled=amp is not None, cache_enabled=False):
+                return self.unet(static["video"], static["mel"], static["t"])
+        side = torch.cuda.Stream(video.device)
+        side.wait_stream(torch.cuda.current_stream(video.device))
+        with torch.cuda.stream(side):
+            for _ in range(self.warmup): run()
+        torch.cuda.current_stream(video.device).wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph): out = run()
+        return dict(graph=graph, out=tuple(out), **static)
+
+    def forward(self, video: torch.Tensor, mel: torch.Tensor, t: torch.Tensor) -> tuple:
+        if torch.is_grad_enabled() or video.device.type != "cuda": return self.unet(video, mel, t)
+        key = self._key(video, mel, t)
+        if key in self.failed: return self.unet(video, mel, t)
+        if key not in self.graphs:
+            try: self.graphs[key] = self._record(key, video, mel, t)
+            except Exception as e:  # recording is an optimisation: never a reason to stop sampling
+                self.failed.add(key)
+                warnings.warn(f"GraphedDenoiser: recording a CUDA graph for video {tuple(video.shape)}, mel "
+                              f"{tuple(mel.shape)} failed ({type(e).__name__}: {e}); using the eager U-Net")
+                return self.unet(video, mel, t)
+        g = self.graphs[key]
+        g["video"].copy_(video); g["mel"].copy_(mel); g["t"].copy_(t)
+        g["graph"].replay()
+        return tuple(o.clone() for o in g["out"])

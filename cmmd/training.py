@@ -326,7 +326,11 @@ class EMA:
     def update(self, model: nn.Module):
         "ema ← d·ema + (1 − d)·θ with d = `current_decay()`."
         d = self.current_decay()
-        for e, p in zip(self.model.parameters(), model.parameters()): e.lerp_(p.detach().to(e.dtype), 1 - d)
+        ema, src = list(self.model.parameters()), [p.detach() for p in model.parameters()]
+        if all(e.dtype == p.dtype and e.device == p.device for e, p in zip(ema, src)):
+            torch._foreach_lerp_(ema, src, 1 - d)  # one fused update over all parameters (a loop launches one kernel each)
+        else:
+            for e, p in zip(ema, src): e.lerp_(p.to(e.device, e.dtype), 1 - d)
         for e, b in zip(self.model.buffers(), model.buffers()): e.copy_(b)
         self.num_updates += 1
 
