@@ -1,6 +1,7 @@
 """Training throughput (clips/s) and peak memory of a training config, the step exactly as `cmmd.training.train` runs it.
 
-Each measured step is the loop's own work: build the batch (synthetic clips generated on the fly, or cache reads),
+Each measured step is the loop's own work: take the batch from the loop's DataLoader (its `num_workers` generate the
+synthetic clips or read the cache, pinned on a GPU),
 encode frames, draw per-clip noise and the negatives, the Eq. 6 objective, backward, gradient clipping, AdamW and the
 EMA update; checkpoints, validation and samples are left out. It reports clips per second for CMMD (the config's η and
 negative count) and for nCMMD (η = 0), and the peak memory: the process's peak resident set on a CPU, the peak
@@ -43,8 +44,9 @@ def measure(cfg, device: torch.device, steps: int, warmup: int, dtype) -> dict:
     ema = EMA(unet, cfg.ema_decay)
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, betas=cfg.betas, fused=device.type == "cuda")
     ds = build_datasets(cfg, pipe.clip, pipe.mel)["train"]
-    items = SeededItems(ds)
-    batches = iter(StepBatches(len(ds), cfg.batch_size, cfg.seed, 0, warmup + steps))
+    # the loop's own loader: its workers, and pinned memory on a GPU
+    batches = iter(torch.utils.data.DataLoader(SeededItems(ds), batch_sampler=StepBatches(len(ds), cfg.batch_size, cfg.seed, 0, warmup + steps),
+                                               num_workers=cfg.num_workers, pin_memory=device.type == "cuda"))
     negcfg = _negative_config(cfg, pipe.clip, pipe.mel)
     autocast = torch.autocast(device.type, dtype=dtype, enabled=dtype is not None)
     if device.type == "cuda": torch.cuda.reset_peak_memory_stats(device)
@@ -53,7 +55,7 @@ def measure(cfg, device: torch.device, steps: int, warmup: int, dtype) -> dict:
         if step == warmup:
             if device.type == "cuda": torch.cuda.synchronize(device)
             t0 = time.perf_counter()
-        batch = torch.utils.data.default_collate([items[k] for k in next(batches)])
+        batch = next(batches)
         x = model_inputs(batch, ae, getattr(ds, "layout", None), device)
         t, nv, nm = position_noise(batch["position_seed"], x["video"], x["mel"], schedule)
         if flops is None:

@@ -296,17 +296,18 @@ def model_inputs(batch: dict,  # a collated batch of a run's dataset
     "Video latents `b c f h w`, mel `b 1 m t` and (when present) the context arguments of `make_negatives`."
     out, ctx = {}, {}
     if "context_mel" in batch and "mel_offset" in batch:  # synthetic: frames with a context
-        vctx = autoencoder.encode(batch["context_video"].to(autoencoder.device)).to(device)
+        vctx = autoencoder.encode(batch["context_video"].to(autoencoder.device, non_blocking=True)).to(device)
         off, f = int(batch["video_offset"][0]), batch["video"].shape[2]
-        out["video"], out["mel"] = vctx[:, :, off:off + f], batch["mel"].to(device)
-        ctx = dict(video_ctx=vctx, mel_ctx=batch["context_mel"].to(device), video_offset=batch["video_offset"],
+        out["video"], out["mel"] = vctx[:, :, off:off + f], batch["mel"].to(device, non_blocking=True)
+        ctx = dict(video_ctx=vctx, mel_ctx=batch["context_mel"].to(device, non_blocking=True), video_offset=batch["video_offset"],
                    mel_offset=batch["mel_offset"])
     elif "audio" in batch:  # synthetic without context
-        out["video"], out["mel"] = autoencoder.encode(batch["video"].to(autoencoder.device)).to(device), batch["mel"].to(device)
+        out["video"] = autoencoder.encode(batch["video"].to(autoencoder.device, non_blocking=True)).to(device)
+        out["mel"] = batch["mel"].to(device, non_blocking=True)
     else:  # clip cache: latents already
-        out["video"], out["mel"] = batch["video"].to(device), batch["mel"].to(device)
+        out["video"], out["mel"] = batch["video"].to(device, non_blocking=True), batch["mel"].to(device, non_blocking=True)
         if "context_video" in batch and exists(layout):
-            ctx = {k: (v.to(device) if k in ("video_ctx", "mel_ctx") else v) for k, v in cache_context(batch, layout).items()}
+            ctx = {k: (v.to(device, non_blocking=True) if k in ("video_ctx", "mel_ctx") else v) for k, v in cache_context(batch, layout).items()}
     out["context"] = ctx
     return out
 
@@ -706,7 +707,7 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
     layout = getattr(sets["train"], "layout", None)
     batches = StepBatches(len(sets["train"]), cfg.batch_size, cfg.seed, start, cfg.max_steps, rank, world, cfg.grad_accum)
     loader = iter(DataLoader(SeededItems(sets["train"]), batch_sampler=batches, num_workers=cfg.num_workers,
-                             persistent_workers=False))
+                             persistent_workers=False, pin_memory=acc.device.type == "cuda"))  # pinned: copies overlap compute
     negcfg = _negative_config(cfg, pipe.clip, pipe.mel)
     if cfg.tensorboard: acc.init_trackers("logs", config={k: v for k, v in cfg.to_dict().items() if isinstance(v, (int, float, str, bool))})
     metrics = open(out / "metrics.jsonl", "a") if main else None

@@ -19,9 +19,9 @@ from .core import ShapeError, check_video, check_mel, exists
 
 # %% auto #0
 __all__ = ['TEMPORAL_MIXING', 'RESAMPLE_MODES', 'FUSION_POOL', 'FUSION_COMBINE', 'FUSION', 'UNET_PRESETS', 'zero_init',
-           'group_norm', 'timestep_embedding', 'rotary', 'Attention', 'ResBlock', 'TemporalConv', 'VideoBlock',
-           'AudioBlock', 'resample_time', 'FusionMix', 'EasyFusion', 'window_indices', 'WindowCrossAttention', 'Stage',
-           'Resample', 'UNetOutput', 'CMMDUNet', 'unet_preset']
+           'group_norm', 'timestep_embedding', 'rotary_tables', 'rotary', 'Attention', 'ResBlock', 'TemporalConv',
+           'VideoBlock', 'AudioBlock', 'resample_time', 'FusionMix', 'EasyFusion', 'window_indices',
+           'WindowCrossAttention', 'Stage', 'Resample', 'UNetOutput', 'CMMDUNet', 'unet_preset']
 
 # %% ../nbs/06_unet.ipynb #8329a09e
 def zero_init(module: nn.Module) -> nn.Module:
@@ -41,14 +41,28 @@ def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -
     return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
 
 # %% ../nbs/06_unet.ipynb #89a4d323
+_ROTARY_TABLES = {}
+
+def rotary_tables(n: int, d: int, device, dtype, base: float = 10000.0) -> tuple:
+    "`(cos, sin)`, each `n d`, so that `rotary(x) = x·cos + swap_halves(x)·sin`; made once per (n, d, device, dtype, base)."
+    key = (n, d, torch.device(device), dtype, base)
+    if key in _ROTARY_TABLES: return _ROTARY_TABLES[key]
+    half = d // 2
+    freqs = torch.exp(-math.log(base) * torch.arange(half, device=device, dtype=torch.float32) / half)
+    angle = torch.arange(n, device=device, dtype=torch.float32)[:, None] * freqs  # n half
+    one, zero = angle.new_ones(n, d - 2 * half), angle.new_zeros(n, d - 2 * half)
+    tables = (torch.cat([angle.cos(), angle.cos(), one], -1).to(dtype), torch.cat([-angle.sin(), angle.sin(), zero], -1).to(dtype))
+    # not kept while a CUDA graph is being recorded (its kernels have not run yet) or traced by torch.compile
+    if not (torch.compiler.is_compiling() or (tables[0].is_cuda and torch.cuda.is_current_stream_capturing())):
+        _ROTARY_TABLES[key] = tables
+    return tables
+
 def rotary(x: torch.Tensor, base: float = 10000.0) -> torch.Tensor:
     "Rotary position embedding of `b h n d` along `n`: channel pairs `(i, i + d/2)` rotated by `n × base^(-2i/d)`."
-    n, half = x.shape[-2], x.shape[-1] // 2
-    freqs = torch.exp(-math.log(base) * torch.arange(half, device=x.device, dtype=torch.float32) / half)
-    angle = torch.arange(n, device=x.device, dtype=torch.float32)[:, None] * freqs  # n half
-    cos, sin = angle.cos().to(x.dtype), angle.sin().to(x.dtype)
-    x1, x2, rest = x[..., :half], x[..., half:2 * half], x[..., 2 * half:]
-    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos, rest], dim=-1)
+    n, d, half = x.shape[-2], x.shape[-1], x.shape[-1] // 2
+    cos, sin = rotary_tables(n, d, x.device, x.dtype, base)
+    swapped = torch.cat([x[..., half:2 * half], x[..., :half], x[..., 2 * half:]], dim=-1)  # (x2, x1, rest)
+    return torch.addcmul(x * cos, swapped, sin)  # (x1 cos - x2 sin, x2 cos + x1 sin, rest)
 
 # %% ../nbs/06_unet.ipynb #6ca7adde
 class Attention(nn.Module):
