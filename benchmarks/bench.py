@@ -130,7 +130,8 @@ def main():
     ap.add_argument("--train-steps", type=int, default=3)
     ap.add_argument("--skip", nargs="*", default=[], choices=("denoiser", "generation", "training"))
     ap.add_argument("--quick", action="store_true", help="demo only, 1.8 s, no training")
-    ap.add_argument("--json-out", default=None, help="where to write the JSON (default benchmarks/results/bench-DEVICE-PRECISION.json)")
+    ap.add_argument("--json-out", default=None, help="where to write the JSON (default benchmarks/results/bench-DEVICE-PRECISION.json; with --quick, "
+                    "benchmarks/results/quick/, which is not committed)")
     a = ap.parse_args()
     if a.quick: a.presets, a.seconds, a.skip = ["demo"], [1.8], ["training"]
     torch.set_num_threads(a.threads)
@@ -144,7 +145,7 @@ def main():
                threads=a.threads, precision=a.precision, compile=a.compile, torch=torch.__version__, measure_steps=a.measure_steps, full=a.full,
                cuda_graphs=cuda and not a.no_cuda_graphs, models=[], denoiser=[], generation=[], training=[])
     t_start = time.perf_counter()
-    path = Path(a.json_out or Path(__file__).parent / "results" / f"bench-{dev.type}-{a.precision}.json")
+    path = Path(a.json_out or Path(__file__).parent / "results" / ("quick" if a.quick else "") / f"bench-{dev.type}-{a.precision}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     def save():  # after every preset, so a run cut short keeps what it measured
         out["seconds"] = time.perf_counter() - t_start
