@@ -94,10 +94,10 @@ class NoiseSchedule:
 @patch
 def table_on(self: NoiseSchedule, device) -> torch.Tensor:
     "ᾱ on `device`, copied there once and kept (a copy at every call would be a host-to-device transfer per step)."
-    cache = self.__dict__.setdefault("_tables", {})
-    key = (torch.device(device), self.alphas_cumprod.data_ptr(), self.alphas_cumprod._version)
-    if key not in cache: cache.clear(); cache[key] = (self.alphas_cumprod, self.alphas_cumprod.to(device))  # the source is held so its address stays its own
-    return cache[key][1]
+    cache, src, device = self.__dict__.setdefault("_tables", {}), self.alphas_cumprod, torch.device(device)
+    kept = cache.get(device)  # (source, its version when copied, the copy); the source is held so no other takes its address
+    if kept is None or kept[0] is not src or kept[1] != src._version: kept = cache[device] = (src, src._version, src.to(device))
+    return kept[2]
 
 @patch
 def _coefs(self: NoiseSchedule, t, x: torch.Tensor):
