@@ -93,7 +93,7 @@ class CMMDPipeline:
         kw = {k: v for k, v in dict(device=device, dtype=dtype).items() if exists(v)}
         for m in (self.unet, self.autoencoder, self._vocoder):
             if exists(m) and kw: m.to(**kw)
-        if kw: self.__dict__.pop("_graphed", None)  # CUDA graphs hold the old device's memory and weights' addresses
+        if kw: self.__dict__.pop("_graphed", None)  # frees the recordings' GPU memory (re-recording on a move is GraphedDenoiser's)
         return self
 
     @property
