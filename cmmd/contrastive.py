@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .core import check_video, check_mel, exists, default
+from .core import check_video, check_mel, exists, default, to_device
 from .diffusion import NoiseSchedule, LossOutput, joint_diffusion_loss, draw_noise
 
 # %% auto #0
@@ -28,7 +28,7 @@ def select_pairs(
     total = batch_size * candidates
     if not exists(n) or n >= total: p = torch.arange(total)
     else: p = torch.randperm(total, generator=generator, device=generator.device if exists(generator) else "cpu")[:n].cpu()
-    return (p // candidates).to(device), (p % candidates).to(device)
+    return to_device(p // candidates, default(device, "cpu")), to_device(p % candidates, default(device, "cpu"))
 
 def bounded_contrast(
     l_pos: torch.Tensor,  # per-pair loss of the positive

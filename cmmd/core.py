@@ -12,9 +12,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['VIDEO_LAYOUT', 'MEL_LAYOUT', 'CLIP_SPECS', 'exists', 'default', 'ShapeError', 'check_video', 'check_mel', 'ClipSpec',
-           'clip_spec', 'assets_dir', 'seed_everything', 'to_uint8_frames', 'show_frames', 'show_mel', 'play_audio',
-           'play_video']
+__all__ = ['VIDEO_LAYOUT', 'MEL_LAYOUT', 'CLIP_SPECS', 'exists', 'default', 'to_device', 'ShapeError', 'check_video', 'check_mel',
+           'ClipSpec', 'clip_spec', 'assets_dir', 'seed_everything', 'to_uint8_frames', 'show_frames', 'show_mel',
+           'play_audio', 'play_video']
 
 # %% ../nbs/00_core.ipynb #646fd0b8
 def exists(x) -> bool:
@@ -25,6 +25,14 @@ def default(x, d):
     "`x` if it exists, else `d` (called if it is callable)."
     if exists(x): return x
     return d() if callable(d) else d
+
+# %% ../nbs/00_core.ipynb #ef564434
+def to_device(x: torch.Tensor, device, dtype: torch.dtype | None = None) -> torch.Tensor:
+    "`x` on `device` (as `dtype`); a CPU tensor bound for a GPU goes through pinned memory without blocking the host."
+    device, dtype = torch.device(device), dtype or x.dtype
+    if device.type == "cuda" and x.device.type == "cpu":
+        return x.to(dtype=dtype).pin_memory().to(device, non_blocking=True)
+    return x.to(device, dtype)
 
 # %% ../nbs/00_core.ipynb #c3096858
 VIDEO_LAYOUT = "b c f h w"

@@ -146,8 +146,9 @@ def v_from_x0_eps(self: NoiseSchedule, x0: torch.Tensor, eps: torch.Tensor, t) -
 
 @patch
 def snr(self: NoiseSchedule, t) -> torch.Tensor:
-    "Signal-to-noise ratio SNR(t) = ᾱ_t / (1-ᾱ_t), float32, shaped like `t`."
-    acp = self.alphas_cumprod[torch.as_tensor(t, device=self.alphas_cumprod.device)]
+    "Signal-to-noise ratio SNR(t) = ᾱ_t / (1-ᾱ_t), float32, shaped like `t` and on its device."
+    t = torch.as_tensor(t)
+    acp = self.table_on(t.device)[t]  # indexed where t lives: a GPU t is not read back
     return (acp / (1 - acp)).float()
 
 # %% ../nbs/07_diffusion.ipynb #b2748e9f

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import torch
 
-from .core import exists, default, check_video, check_mel
+from .core import exists, default, check_video, check_mel, to_device
 from .cache import ClipLayout
 
 # %% auto #0
@@ -121,9 +121,10 @@ class ModalNegatives(NamedTuple):
 def _context_window(offset, valid, b: int, n: int, length: int, device, name: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Clip offsets and the real-signal range `[lo, hi)` of each context as `b` long tensors, checked to hold the clip."
     if offset is None: raise ValueError(f"{name}: a context needs the clip offsets (clip = ctx[..., off:off + {n}]), got None")
-    off = torch.as_tensor(offset, device=device).long().reshape(-1).expand(b)
+    # checked where the offsets live (a batch's are on the CPU: no device round trip), then moved
+    off = torch.as_tensor(offset).long().reshape(-1).expand(b)
     if exists(valid):
-        v = torch.as_tensor(valid, device=device).long().reshape(-1, 2).expand(b, 2)
+        v = torch.as_tensor(valid).long().reshape(-1, 2).to(off.device).expand(b, 2)
         lo, hi = v[:, 0].clamp(0, length), v[:, 1].clamp(0, length)
     else: lo, hi = torch.zeros_like(off), torch.full_like(off, length)
     bad = (off < lo) | (off + n > hi)
@@ -131,7 +132,7 @@ def _context_window(offset, valid, b: int, n: int, length: int, device, name: st
         i = int(bad.nonzero()[0, 0])
         raise ValueError(f"{name}: clip {i} at offset {int(off[i])} with {n} frames does not fit the real frames "
                          f"{int(lo[i])}..{int(hi[i])} of a {length}-frame context; expected {int(lo[i])} <= offset <= {int(hi[i]) - n}")
-    return off, lo, hi
+    return tuple(to_device(z.contiguous(), device) for z in (off, lo, hi))
 
 def modal_negatives(x: torch.Tensor, # positives, time along `dim` (`b c f h w` video or `b 1 m t` mel)
                     dim: int, # time axis of `x` and `ctx`
@@ -155,7 +156,7 @@ def modal_negatives(x: torch.Tensor, # positives, time along `dim` (`b c f h w` 
     side = torch.randint(0, 2, (b,), device=rdev, generator=generator)
     k = shift_to_frames(mag * sign, frame_seconds, cfg.min_shift, cfg.max_shift)  # b: signed frames
     split = torch.round(frac * n).long().clamp(1, n - 1)  # b: first frame after the split, both sides non-empty
-    kind, partner, k, split, side = (t.to(dev) for t in (kind, partner, k, split, side))  # integers only
+    kind, partner, k, split, side = to_device(torch.stack([kind, partner, k, split, side]), dev).unbind(0)  # one copy, not five
     if b == 1: kind = torch.zeros_like(kind)  # no other clip to splice or swap with
 
     if exists(ctx) and cfg.edge == "context":

@@ -16,7 +16,7 @@ from torch.utils.data import Dataset, DataLoader
 from tqdm.auto import tqdm
 
 import cmmd
-from .core import ClipSpec, clip_spec, exists, default
+from .core import ClipSpec, clip_spec, exists, default, to_device
 from .media import mel_preset, write_mp4, denormalize_mel
 from .data import SyntheticAVConfig, SyntheticAVDataset, onset_times, match_events, motion_events
 from .cache import ClipCache, ClipCacheDataset
@@ -319,21 +319,36 @@ class EMA:
         self.model = copy.deepcopy(model).eval().requires_grad_(False)
         self.decay, self.warmup, self.num_updates = decay, warmup, 0
 
-    def current_decay(self) -> float:
-        n = self.num_updates
-        return min(self.decay, (1 + n) / (10 + n)) if self.warmup else self.decay
+    def _device(self) -> torch.device: return next(self.model.parameters()).device
+
+    # the count lives on the model's device, so that an update skipped on the device (`ok`) needs no read-back
+    @property
+    def num_updates(self) -> int: return int(self._n)
+    @num_updates.setter
+    def num_updates(self, n: int): self._n = torch.tensor(float(n), dtype=torch.float64, device=self._device())
+
+    def _decay(self) -> torch.Tensor:
+        n = self._n
+        return (1 + n).div(10 + n).clamp(max=self.decay) if self.warmup else torch.full_like(n, self.decay)
+
+    def current_decay(self) -> float: return float(self._decay())
 
     @torch.no_grad()
-    def update(self, model: nn.Module):
-        "ema ← d·ema + (1 − d)·θ with d = `current_decay()`."
-        d = self.current_decay()
+    def update(self, model: nn.Module, ok: torch.Tensor | None = None):
+        "ema ← d·ema + (1 − d)·θ with d = `current_decay()`; nothing changes where the 0-d bool `ok` is False (read on the device)."
+        w = 1 - self._decay()
+        if exists(ok): w = w * ok
         ema, src = list(self.model.parameters()), [p.detach() for p in model.parameters()]
         if all(e.dtype == p.dtype and e.device == p.device for e, p in zip(ema, src)):
-            torch._foreach_lerp_(ema, src, 1 - d)  # one fused update over all parameters (a loop launches one kernel each)
+            # ema + w·(θ − ema) over all parameters at once; the weight stays a device tensor (lerp would read it back)
+            step = torch._foreach_sub(src, ema)
+            torch._foreach_mul_(step, w.to(ema[0].device, ema[0].dtype))
+            torch._foreach_add_(ema, step)
         else:
-            for e, p in zip(ema, src): e.lerp_(p.to(e.device, e.dtype), 1 - d)
-        for e, b in zip(self.model.buffers(), model.buffers()): e.copy_(b)
-        self.num_updates += 1
+            for e, p in zip(ema, src): e.add_((p.to(e.device, e.dtype) - e) * w.to(e.device, e.dtype))
+        for e, b in zip(self.model.buffers(), model.buffers()):
+            e.copy_(b if ok is None else torch.where(ok.to(e.device), b.to(e.device), e))
+        self._n += 1 if ok is None else ok.to(self._n.device, self._n.dtype)
 
     def state_dict(self) -> dict: return self.model.state_dict()
     def load_state_dict(self, sd: dict, num_updates: int):
@@ -463,8 +478,8 @@ def position_noise(position_seeds: torch.Tensor,  # `b` seeds, one per stream po
         g = torch.Generator().manual_seed(derive_seed(s, 0x7015E))
         ts.append(torch.randint(0, schedule.num_train_timesteps, (), generator=g))
         nv.append(torch.randn(video.shape[1:], generator=g)); nm.append(torch.randn(mel.shape[1:], generator=g))
-    to = lambda x, like: torch.stack(x).to(like.device, like.dtype)
-    return torch.stack(ts).to(video.device), to(nv, video), to(nm, mel)
+    to = lambda x, like: to_device(torch.stack(x), like.device, like.dtype)  # pinned, not blocking, on a GPU
+    return to_device(torch.stack(ts), video.device), to(nv, video), to(nm, mel)
 
 def _negative_config(cfg: TrainConfig, clip: ClipSpec, mel: str) -> NegativeConfig:
     p = mel_preset(mel)
@@ -688,8 +703,7 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
     if cfg.gradient_checkpointing: unet.enable_gradient_checkpointing()
     ema = EMA(unet, cfg.ema_decay, cfg.ema_warmup)
     if cfg.compile: unet.compile(mode=cfg.compile, dynamic=False)  # in place: parameter names stay the same
-    opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay,
-                            fused=dev.type == "cuda")
+    opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay, fused=True)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
     unet, opt = acc.prepare(unet, opt)  # the loader is sharded by `StepBatches`, the schedule steps once per step
 
@@ -730,6 +744,37 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
     def checkpoint(step: int):
         save_checkpoint(acc, out, step, unet, ema, opt, sched, dict(bad_steps=bad_total, config=cfg.to_dict()), cfg.keep_checkpoints)
 
+    # A bad step is skipped on the device: the fused AdamW kernel reads `found_inf` there (the mechanism AMP's
+    # GradScaler uses) and the EMA its `ok`. The per-step figures stay on the device too and are read back in one
+    # go every `log_every` steps and before checkpoints, samples and the end: a read waits for the GPU to go idle.
+    # (fp16 keeps its GradScaler, and a checkpoint from an unfused optimiser its host check: both read every step.)
+    inner = getattr(opt, "optimizer", opt)
+    on_device = cfg.mixed_precision != "fp16" and all(g.get("fused") for g in inner.param_groups)
+    pending = []  # (step, lr, [loss, joint, neg_audio, neg_video, grad_norm, ok]) not read back yet
+
+    def flush():
+        "Read the pending steps back: count bad ones, write their metrics, stop after `max_bad_steps` in a row."
+        nonlocal bad_total, consecutive
+        rows, todo = (torch.stack([r for *_, r in pending]).tolist() if pending else []), list(pending)
+        pending.clear()
+        for (s, lr, _), (loss, joint, na, nv, gn, ok) in zip(todo, rows):
+            if ok: consecutive = 0
+            else:
+                bad_total, consecutive = bad_total + 1, consecutive + 1
+                if main: _log.warning("step %d: non-finite loss or gradient (%s); step skipped (%d in a row, %d in all)",
+                                      s, [loss, joint, na, nv], consecutive, bad_total)
+            if main:
+                rec = dict(step=s, loss=loss, joint=joint, neg_audio=na, neg_video=nv, lr=lr, grad_norm=gn,
+                           skipped=not ok, bad_steps=bad_total)
+                metrics.write(json.dumps(rec) + "\n")
+                acc.log({k: v for k, v in rec.items() if k != "step" and not (isinstance(v, float) and math.isnan(v))}, step=s)
+            if consecutive >= cfg.max_bad_steps:
+                raise TrainingError(f"{consecutive} steps in a row had a non-finite loss (last: step {s}); stopping. Lower "
+                                    f"`lr`, check the data, or use mixed_precision=bf16 instead of fp16. The last good "
+                                    f"checkpoint is in {checkpoint_root(out)}")
+        if main and todo:
+            metrics.flush(); bar.set_postfix(loss=f"{rows[-1][0]:.4f}", lr=f"{todo[-1][1]:.2e}")
+
     bar = tqdm(total=cfg.max_steps, initial=start, disable=not (main and progress), desc="train", dynamic_ncols=True)
     step, consecutive, stopped_early, t_loop = start, 0, False, time.time()
     while step < cfg.max_steps:
@@ -747,38 +792,35 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
             parts = [o.loss, o.joint.loss] + [(n.loss if exists(n) else o.loss.new_zeros(())) for n in (o.neg_audio, o.neg_video)]
             terms += torch.stack([p.detach().float() for p in parts]) / cfg.grad_accum
         terms = acc.reduce(terms, "mean")
-        finite, grad_norm = bool(torch.isfinite(terms).all()), float("nan")
-        if finite and cfg.grad_clip > 0:
-            grad_norm = float(acc.clip_grad_norm_(unet.parameters(), cfg.grad_clip))
-            if not math.isfinite(grad_norm) and cfg.mixed_precision != "fp16": finite = False  # fp16: the scaler skips
-        if finite:
-            opt.step(); ema.update(acc.unwrap_model(unet)); consecutive = 0
+        nan = terms.new_full((), float("nan"))
+        if on_device:
+            grad_norm = acc.clip_grad_norm_(unet.parameters(), cfg.grad_clip).float() if cfg.grad_clip > 0 else nan
+            ok = torch.isfinite(terms).all() & (torch.isfinite(grad_norm) if cfg.grad_clip > 0 else True)
+            inner.found_inf = (~ok).float()  # the fused kernel leaves weights, moments and its step count alone when 1
+            opt.step(); ema.update(acc.unwrap_model(unet), ok)
         else:
-            bad_total, consecutive = bad_total + 1, consecutive + 1
-            if main: _log.warning("step %d: non-finite loss or gradient (%s); step skipped (%d in a row, %d in all)",
-                                  step + 1, terms.tolist(), consecutive, bad_total)
+            finite, grad_norm = bool(torch.isfinite(terms).all()), nan
+            if finite and cfg.grad_clip > 0:
+                grad_norm = acc.clip_grad_norm_(unet.parameters(), cfg.grad_clip).float()
+                if not math.isfinite(float(grad_norm)) and cfg.mixed_precision != "fp16": finite = False  # fp16: the scaler skips
+            if finite: opt.step(); ema.update(acc.unwrap_model(unet))
+            ok = torch.tensor(finite, device=dev)
         opt.zero_grad(set_to_none=True)
-        lr = opt.param_groups[0]["lr"]
+        pending.append((step + 1, opt.param_groups[0]["lr"], torch.cat([terms.float(), grad_norm.reshape(1), ok.reshape(1).float()])))
         sched.step()
         step += 1
+        if main: bar.update(1)
         if cfg.compile and main and step == start + 1:
             _log.info("first step took %.1f s, torch.compile (mode %s) included", time.time() - t_loop, cfg.compile)
-        if consecutive >= cfg.max_bad_steps:
-            raise TrainingError(f"{consecutive} steps in a row had a non-finite loss (last: step {step}); stopping. Lower "
-                                f"`lr`, check the data, or use mixed_precision=bf16 instead of fp16. The last good "
-                                f"checkpoint is in {checkpoint_root(out)}")
-        if main:
-            rec = dict(step=step, loss=terms[0].item(), joint=terms[1].item(), neg_audio=terms[2].item(),
-                       neg_video=terms[3].item(), lr=lr, grad_norm=grad_norm, skipped=not finite, bad_steps=bad_total)
-            metrics.write(json.dumps(rec) + "\n"); metrics.flush()
-            acc.log({k: v for k, v in rec.items() if k != "step" and not (isinstance(v, float) and math.isnan(v))}, step=step)
-            bar.update(1)
-            if step % cfg.log_every == 0: bar.set_postfix(loss=f"{rec['loss']:.4f}", lr=f"{lr:.2e}")
-        if exists(cfg.time_limit):
-            late = torch.tensor(float(time.time() - t_start > 60 * cfg.time_limit), device=dev)
-            stopped_early = bool(acc.reduce(late, "max")) and step < cfg.max_steps
+        due = lambda every: every and step % every == 0
+        ckpt_due, snap_due = due(cfg.checkpoint_every), due(cfg.val_every) or (cfg.n_samples and due(cfg.sample_every))
+        if not on_device or ckpt_due or snap_due or due(cfg.log_every) or step == cfg.max_steps:
+            flush()
+            if exists(cfg.time_limit):  # at the same steps in every process, so that all stop together
+                late = torch.tensor(float(time.time() - t_start > 60 * cfg.time_limit), device=dev)
+                stopped_early = bool(acc.reduce(late, "max")) and step < cfg.max_steps
         last = step == cfg.max_steps or stopped_early
-        if (cfg.checkpoint_every and step % cfg.checkpoint_every == 0) or last: checkpoint(step)
+        if ckpt_due or last: checkpoint(step)
         if not last: snapshot(step)
         acc.wait_for_everyone()
         if stopped_early:

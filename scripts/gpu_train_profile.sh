@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Where a paper-128 training step spends its time on a GPU, and what torch.compile and channels-last change; about
+# 6 minutes on one H100/H200, from the repository root, after (or instead of) scripts/gpu_check.sh:
+#
+#   bash scripts/gpu_train_profile.sh [OUT_DIR]          # default OUT_DIR: gpu-check/
+#
+# Every step is `benchmarks/bench_train.py` with the aist-128 config on synthetic clips, batch 32, bf16, CMMD
+# (η = 0.1, 36 clip passes a step); each prints seconds per step, clips/s, peak memory, TFLOP/s, MFU and the first
+# step's time, and its log goes to OUT_DIR/NAME.log as it runs:
+# 1. train_phases: the loop's own DataLoader and frame encoding, each phase timed (data, encode, noise, forward,
+#    backward, optimizer; synchronising between phases), and torch.profiler over the last step: the 30 kernels with
+#    the most device time and the time per kind;                                                       (limit 100 s)
+# 2. train_latents: latents already on the device (what training from a latent cache costs, without its I/O);  (60 s)
+# 3. train_latents_cl: the same with convolution weights and activations in channels-last order, profiled;   (70 s)
+# 4. train_latents_compiled: the same as 2 with the U-Net under torch.compile (mode default); the first step's
+#    time is the compile time.                                                                         (limit 180 s)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-gpu-check}; mkdir -p "$out"
+export PYTHONUNBUFFERED=1
+python -c "import cmmd" 2>/dev/null || export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+python -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" || {
+  echo "gpu_train_profile: no CUDA device visible to torch"; exit 1; }
+bench=(python benchmarks/bench_train.py --config aist-128 --data synthetic --device cuda --batch 32 --mixed_precision bf16
+       --only cmmd)
+failed=()
+step() {  # name limit_s args...: the log is written as the step runs, and its summary printed after
+  local name=$1 limit=$2; shift 2
+  local t0=$(date +%s)
+  echo "== $name (limit ${limit} s)"
+  timeout "$limit" "${bench[@]}" "$@" > "$out/$name.log" 2>&1
+  local rc=$?
+  grep -v '^{"config' "$out/$name.log" | grep -v -i warn | tail -n 50
+  echo "== $name: exit $rc after $(( $(date +%s) - t0 )) s"
+  [ $rc -eq 0 ] || failed+=("$name (exit $rc)")
+}
+step train_phases 100 --steps 3 --warmup 2 --phases --profile 30
+step train_latents 60 --source latents --steps 5 --warmup 2
+step train_latents_cl 70 --source latents --steps 5 --warmup 2 --channels-last --profile 20
+step train_latents_compiled 180 --source latents --steps 5 --warmup 1 --compile default
+if [ ${#failed[@]} -eq 0 ]; then echo "gpu_train_profile: all steps passed"; else echo "gpu_train_profile: FAILED: ${failed[*]}"; exit 1; fi
