@@ -87,7 +87,8 @@ class TrainConfig:
     checkpoint_every: int = 200  # steps between checkpoints (0: only at the end)
     keep_checkpoints: int = 2  # newest checkpoints kept
     # logging, validation and samples (main process, EMA weights)
-    log_every: int = 10  # steps between log lines (TensorBoard and metrics.jsonl get every step)
+    log_every: int = 10  # steps between reads of the step figures from the device: progress line, metrics.jsonl and
+                         # TensorBoard rows (one per step) are written then
     val_every: int = 200  # steps between validation losses (0: only at the end)
     val_clips: int = 16  # held-out clips for the validation loss
     sample_every: int = 0  # steps between sample sets (0: only at the end)
