@@ -6,7 +6,8 @@ For each preset (`demo`, `paper-64`, `paper-128`; untrained pipelines, which cos
    4x8x8 for 64², the demo's own latents, and an 80x112 mel), counted by FlopCounterMode on the meta device;
 2. denoiser: milliseconds per evaluation of the U-Net (no gradient) at batch 1 and 8, the pipeline's own latents, eager
    and, on a GPU, replayed from a CUDA graph (`GraphedDenoiser`, which generation with λ = 0 uses there too; λ > 0
-   needs the gradient and runs eagerly; `--no-cuda-graphs` turns it off);
+   needs the gradient and runs eagerly; `--no-cuda-graphs` turns it off); with `--channels-last` also a copy whose
+   convolutions run channels-last (rows `eager-cl`, `cuda-graph-cl`);
 3. generation: V2A and A2V seconds per 1.8 s and 3.6 s clip, end to end and split into the input side (frames →
    latents by the autoencoder for V2A, sound → mel for A2V), the denoiser, and the output side (mel → sound by the
    vocoder for V2A, latents → frames by the autoencoder for A2V), for DDIM-50, DDIM-25 and DPM-Solver++-10 and -20,
@@ -26,7 +27,7 @@ Targets (issue 8): paper-128 ≤ 1/10 of MM-Diffusion's 1,329 GFLOP per forward;
 paper-128, DDIM-25, λ = 0, end to end in ≤ 200/7 ≈ 28.6 s (MM-Diffusion: about 20 × 10 s for 20 steps of a 1.6 s clip);
 GPU (H100, bf16): a 3.6 s V2A clip, 25 steps, < 0.5 s; paper-128 training ≥ 35 % MFU and batch 32 within 40 GB.
 """
-import argparse, contextlib, json, platform, sys, time
+import argparse, contextlib, copy, json, platform, sys, time
 from pathlib import Path
 
 import torch
@@ -126,6 +127,7 @@ def main():
     ap.add_argument("--measure-steps", type=int, default=2, help="sampler steps timed per setting unless --full")
     ap.add_argument("--full", action="store_true", help="run every sampler step count for real")
     ap.add_argument("--compile", default=None, help="torch.compile mode for the U-Net (e.g. default, max-autotune); its compile time is reported")
+    ap.add_argument("--channels-last", action="store_true", help="also time the denoiser with channels-last weights and activations")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--train-batch", type=int, default=None, help="training batch (default: the config's on a GPU, 8 for demo and 2 otherwise on a CPU)")
     ap.add_argument("--train-steps", type=int, default=3)
@@ -171,8 +173,12 @@ def main():
         ae = f"{pipe.autoencoder.backend}:{pipe.autoencoder.source or ''}"
         model = GraphedDenoiser(pipe.unet) if cuda and not a.no_cuda_graphs else pipe.unet  # λ > 0 (gradient) runs eagerly
         if "denoiser" not in a.skip:
+            variants = [("eager", pipe.unet)] + ([("cuda-graph", model)] if model is not pipe.unet else [])
+            if a.channels_last:  # a copy of the U-Net whose convolutions run channels-last (the activations follow the weights)
+                cl = bench_train.channels_last(copy.deepcopy(pipe.unet))
+                variants += [("eager-cl", cl)] + ([("cuda-graph-cl", GraphedDenoiser(cl))] if model is not pipe.unet else [])
             for b in (1, 8):
-                for label, m in [("eager", pipe.unet)] + ([("cuda-graph", model)] if model is not pipe.unet else []):
+                for label, m in variants:
                     ms = denoiser_ms(pipe, m, b, autocast, sync, a.repeats)
                     out["denoiser"].append(dict(preset=name, batch=b, latents=list(pipe.latent_shape), mode=label, ms_per_eval=ms))
                     print(f"[{name}] denoiser ({label}), batch {b}: {ms:.1f} ms per evaluation ({ms / b:.1f} ms per clip)", flush=True)

@@ -11,8 +11,9 @@ forward on the CPU, where the count is the same as on a GPU, and lists the most 
 
 `--training` counts one step of the preset's training config (batch 2 on synthetic clips; the count does not depend
 on the batch) phase by phase: the batch's autoencoder encode, the per-clip noise, the forward with its negatives and
-loss, the backward, gradient clipping, AdamW and the EMA update. On a CPU, clipping and AdamW without `fused` fall back
-to one operator per parameter tensor; on a GPU they are a few fused kernels.
+loss, the backward, gradient clipping, the finite check, AdamW (fused, skipping a bad step on the device, as the loop
+runs it) and the EMA update. On a CPU gradient clipping falls back to one operator per parameter tensor; on a GPU it
+is a few multi-tensor kernels.
 """
 import argparse, collections
 
@@ -63,7 +64,7 @@ def count_training(preset: str) -> dict:
     unet, ae, sch = pipe.unet.train(), pipe.autoencoder, pipe.schedule
     ds = build_datasets(cfg, pipe.clip, pipe.mel)["train"]
     items, negcfg = SeededItems(ds), _negative_config(cfg, pipe.clip, pipe.mel)
-    opt, ema = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, foreach=True), EMA(unet, cfg.ema_decay)
+    opt, ema = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, fused=True), EMA(unet, cfg.ema_decay)
 
     def step(k: int, counts: dict | None):
         batch = torch.utils.data.default_collate([items[i] for i in next(iter(StepBatches(len(ds), cfg.batch_size, 0, k, k + 1)))])
@@ -76,9 +77,13 @@ def count_training(preset: str) -> dict:
         t, nv, nm = phase("per-clip noise", lambda: position_noise(batch["position_seed"], x["video"], x["mel"], sch))
         o = phase("forward, negatives, loss", lambda: training_loss(unet, x, t, nv, nm, cfg, sch, negcfg, torch.Generator().manual_seed(k)))
         phase("backward", lambda: o.loss.backward())
-        phase("gradient clipping", lambda: torch.nn.utils.clip_grad_norm_(unet.parameters(), cfg.grad_clip))
-        phase("AdamW", lambda: (opt.step(), opt.zero_grad(set_to_none=True)))
-        phase("EMA", lambda: ema.update(unet))
+        norm = phase("gradient clipping", lambda: torch.nn.utils.clip_grad_norm_(unet.parameters(), cfg.grad_clip))
+        ok = phase("finite check", lambda: torch.isfinite(o.loss.detach()) & torch.isfinite(norm))
+        def adamw():
+            opt.found_inf = (~ok).float()
+            opt.step(); opt.zero_grad(set_to_none=True)
+        phase("AdamW", adamw)
+        phase("EMA", lambda: ema.update(unet, ok))
 
     step(0, None)  # warm-up: lazy initialisation is not part of a step
     counts = {}

@@ -21,6 +21,7 @@
 # train.log, train_resume.log, nbdev_test.log), the smoke run's folder to $GPU_CHECK_SMOKE_DIR (default
 # OUT_DIR/smoke); a step that fails or runs out of time is reported and the next one still runs. The script exits
 # non-zero if any step failed.
+# Where a training step's time goes (profile, channels-last, torch.compile): scripts/gpu_train_profile.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-gpu-check}; mkdir -p "$out"

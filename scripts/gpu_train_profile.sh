@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Where a paper-128 training step spends its time on a GPU, and what torch.compile and channels-last change; about
-# 6 minutes on one H100/H200, from the repository root, after (or instead of) scripts/gpu_check.sh:
+# Where a paper-128 training step spends its time on a GPU, and what torch.compile and channels-last change; at most
+# 8 minutes on one H100/H200, from the repository root, after (or instead of) scripts/gpu_check.sh:
 #
 #   bash scripts/gpu_train_profile.sh [OUT_DIR]          # default OUT_DIR: gpu-check/
 #
@@ -13,7 +13,9 @@
 # 2. train_latents: latents already on the device (what training from a latent cache costs, without its I/O);  (60 s)
 # 3. train_latents_cl: the same with convolution weights and activations in channels-last order, profiled;   (70 s)
 # 4. train_latents_compiled: the same as 2 with the U-Net under torch.compile (mode default); the first step's
-#    time is the compile time.                                                                         (limit 180 s)
+#    time is the compile time;                                                                         (limit 180 s)
+# 5. denoiser_layout: `benchmarks/bench.py` denoiser rows for paper-128, eager and CUDA-graphed, each with
+#    contiguous and channels-last convolutions, at batch 1 and 8.                                        (limit 60 s)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-gpu-check}; mkdir -p "$out"
@@ -24,18 +26,20 @@ python -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" |
 bench=(python benchmarks/bench_train.py --config aist-128 --data synthetic --device cuda --batch 32 --mixed_precision bf16
        --only cmmd)
 failed=()
-step() {  # name limit_s args...: the log is written as the step runs, and its summary printed after
+step() {  # name limit_s command...: the log is written as the step runs, and its summary printed after
   local name=$1 limit=$2; shift 2
   local t0=$(date +%s)
   echo "== $name (limit ${limit} s)"
-  timeout "$limit" "${bench[@]}" "$@" > "$out/$name.log" 2>&1
+  timeout "$limit" "$@" > "$out/$name.log" 2>&1
   local rc=$?
   grep -v '^{"config' "$out/$name.log" | grep -v -i warn | tail -n 50
   echo "== $name: exit $rc after $(( $(date +%s) - t0 )) s"
   [ $rc -eq 0 ] || failed+=("$name (exit $rc)")
 }
-step train_phases 100 --steps 3 --warmup 2 --phases --profile 30
-step train_latents 60 --source latents --steps 5 --warmup 2
-step train_latents_cl 70 --source latents --steps 5 --warmup 2 --channels-last --profile 20
-step train_latents_compiled 180 --source latents --steps 5 --warmup 1 --compile default
+step train_phases 100 "${bench[@]}" --steps 3 --warmup 2 --phases --profile 30
+step train_latents 60 "${bench[@]}" --source latents --steps 5 --warmup 2
+step train_latents_cl 70 "${bench[@]}" --source latents --steps 5 --warmup 2 --channels-last --profile 20
+step train_latents_compiled 180 "${bench[@]}" --source latents --steps 5 --warmup 1 --compile default
+step denoiser_layout 60 python benchmarks/bench.py --device cuda --precision bf16 --presets paper-128 --skip generation \
+  training --channels-last --json-out "$out/bench-cuda-bf16-layout.json"
 if [ ${#failed[@]} -eq 0 ]; then echo "gpu_train_profile: all steps passed"; else echo "gpu_train_profile: FAILED: ${failed[*]}"; exit 1; fi
