@@ -34,7 +34,7 @@ __all__ = ['CONFIG_DIR', 'CHECKPOINT_PREFIX', 'TrainConfig', 'find_config', 'par
            'CheckpointError', 'TrainingError', 'checkpoint_root', 'list_checkpoints', 'resolve_resume',
            'save_checkpoint', 'load_checkpoint', 'position_noise', 'training_loss', 'validation_loss', 'sync_scores',
            'format_sync', 'write_samples', 'read_metrics', 'TrainResult', 'build_pipeline', 'train', 'parse_args',
-           'main']
+           'cpu_thread_count', 'main']
 
 # %% ../nbs/12_training.ipynb #7efcd03c
 @dataclass
@@ -51,6 +51,8 @@ class TrainConfig:
     context: float = 0.8  # synthetic: seconds of context each side (a multiple of 0.4 s) so shifted negatives are real
                           # audio/video, not rolled; a cache uses its stored context when > 0
     num_workers: int = 0  # DataLoader workers per process
+    cpu_threads: int | None = None  # torch threads per process without CUDA (None: torch's choice in `train`; the
+                                    # command line uses this process's share of the machine's cores, see `main`)
     # model
     preset: str = "demo"  # pipeline preset: tiny, demo, paper-64, paper-128 (U-Net, autoencoder, clip spec)
     autoencoder: str | None = None  # override the preset's frame autoencoder (e.g. "taef2"; a cache fixes its own)
@@ -105,6 +107,7 @@ class TrainConfig:
         if self.contrastive_weight < 0: raise ValueError(f"TrainConfig.contrastive_weight (η) must be >= 0, got {self.contrastive_weight}")
         for k in ("max_steps", "batch_size", "grad_accum", "max_bad_steps", "keep_checkpoints"):
             if getattr(self, k) < 1: raise ValueError(f"TrainConfig.{k} must be >= 1, got {getattr(self, k)}")
+        if exists(self.cpu_threads) and self.cpu_threads < 1: raise ValueError(f"TrainConfig.cpu_threads must be >= 1 or None, got {self.cpu_threads}")
         for k in ("synthetic", "unet", "negatives"):
             if not isinstance(getattr(self, k), dict): raise TypeError(f"TrainConfig.{k} must be a mapping of overrides, got {getattr(self, k)!r}")
         self.betas, self.loss_weights = tuple(self.betas), tuple(self.loss_weights)
@@ -689,6 +692,9 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
     acc = Accelerator(mixed_precision=cfg.mixed_precision, log_with="tensorboard" if cfg.tensorboard else None,
                       project_dir=str(out), cpu=_cpu_processes())
     main, rank, world, dev = acc.is_main_process, acc.process_index, acc.num_processes, acc.device
+    if dev.type == "cpu" and exists(cfg.cpu_threads):
+        torch.set_num_threads(cfg.cpu_threads)
+        if main: _log.info("CPU: %d torch threads per process", cfg.cpu_threads)
     if cfg.batch_size % (world * cfg.grad_accum):
         raise ValueError(f"batch_size {cfg.batch_size} is the global batch: it must be divisible by num_processes × "
                          f"grad_accum = {world} × {cfg.grad_accum}")
@@ -859,10 +865,17 @@ def parse_args(argv=None) -> tuple:
     except (KeyError, ValueError, TypeError, FileNotFoundError) as e: p.error(str(e).strip("'\""))
     return cfg, args.resume, args.print_config, args.quiet
 
+def cpu_thread_count(processes_here: int = 1) -> int:
+    "The cores this process may use (its CPU affinity), shared evenly among the `processes_here` processes on the machine."
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores // max(1, processes_here))
+
 def main(argv=None):
     "Entry point of `cmmd/train.py`, `python -m cmmd.train` and `cmmd-train`."
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     cfg, resume, show, quiet = parse_args(argv)
+    if cfg.cpu_threads is None and not torch.cuda.is_available():  # accelerate launch sets OMP_NUM_THREADS=1
+        cfg = dataclasses.replace(cfg, cpu_threads=cpu_thread_count(int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
     if show: print(yaml.safe_dump(cfg.to_dict(), sort_keys=False)); return
     res = train(cfg, resume=resume, progress=not quiet)
     if exists(res.pipeline_dir):
