@@ -776,6 +776,7 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
                 metrics.write(json.dumps(rec) + "\n")
                 acc.log({k: v for k, v in rec.items() if k != "step" and not (isinstance(v, float) and math.isnan(v))}, step=s)
             if consecutive >= cfg.max_bad_steps:
+                if main: metrics.flush()  # the rows so far are kept
                 raise TrainingError(f"{consecutive} steps in a row had a non-finite loss (last: step {s}); stopping. Lower "
                                     f"`lr`, check the data, or use mixed_precision=bf16 instead of fp16. The last good "
                                     f"checkpoint is in {checkpoint_root(out)}")
