@@ -448,13 +448,15 @@ class GraphedDenoiser(torch.nn.Module):
 
     def _weights(self) -> tuple:
         "Where the weights live: a recording reads them from these addresses, so a move or cast voids it."
-        return tuple(p.data_ptr() for p in self.unet.parameters()) + tuple(b.data_ptr() for b in self.unet.buffers())
+        if getattr(self, "_tensors", None) is None:  # listed when the recordings start over: walking the modules costs ~1 ms
+            self._tensors = list(self.unet.parameters()) + list(self.unet.buffers())
+        return tuple(p.data_ptr() for p in self._tensors)
 
     def forward(self, video: torch.Tensor, mel: torch.Tensor, t: torch.Tensor) -> tuple:
         if torch.is_grad_enabled() or video.device.type != "cuda": return self.unet(video, mel, t)
         weights = self._weights()
         if weights != getattr(self, "_recorded_weights", None):
-            self.graphs.clear(); self.failed.clear(); self._recorded_weights = weights
+            self.graphs.clear(); self.failed.clear(); self._tensors = None; self._recorded_weights = self._weights()
         key = self._key(video, mel, t)
         if key in self.failed: return self.unet(video, mel, t)
         if key not in self.graphs:

@@ -785,6 +785,7 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
 
     bar = tqdm(total=cfg.max_steps, initial=start, disable=not (main and progress), desc="train", dynamic_ncols=True)
     step, consecutive, stopped_early, t_loop = start, 0, False, time.time()
+    nan = torch.full((), float("nan"), device=dev)  # the logged gradient norm when none is computed
     while step < cfg.max_steps:
         terms = torch.zeros(4, device=dev)  # loss, joint, neg_audio, neg_video (means over micro-steps)
         for a in range(cfg.grad_accum):
@@ -800,7 +801,6 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
             parts = [o.loss, o.joint.loss] + [(n.loss if exists(n) else o.loss.new_zeros(())) for n in (o.neg_audio, o.neg_video)]
             terms += torch.stack([p.detach().float() for p in parts]) / cfg.grad_accum
         terms = acc.reduce(terms, "mean")
-        nan = terms.new_full((), float("nan"))
         if on_device:
             grad_norm = acc.clip_grad_norm_(unet.parameters(), cfg.grad_clip).float() if cfg.grad_clip > 0 else nan
             ok = torch.isfinite(terms).all() & (torch.isfinite(grad_norm) if cfg.grad_clip > 0 else True)
