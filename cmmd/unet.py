@@ -19,9 +19,9 @@ from .core import ShapeError, check_video, check_mel, exists
 
 # %% auto #0
 __all__ = ['TEMPORAL_MIXING', 'RESAMPLE_MODES', 'FUSION_POOL', 'FUSION_COMBINE', 'FUSION', 'UNET_PRESETS', 'zero_init',
-           'group_norm', 'timestep_embedding', 'rotary_tables', 'rotary', 'Attention', 'ResBlock', 'TemporalConv',
-           'VideoBlock', 'AudioBlock', 'resample_time', 'FusionMix', 'EasyFusion', 'window_indices',
-           'WindowCrossAttention', 'Stage', 'Resample', 'UNetOutput', 'CMMDUNet', 'unet_preset']
+           'GroupNorm', 'LayerNorm', 'group_norm', 'timestep_embedding', 'rotary_tables', 'rotary', 'Attention',
+           'ResBlock', 'TemporalConv', 'VideoBlock', 'AudioBlock', 'resample_time', 'FusionMix', 'EasyFusion',
+           'window_indices', 'WindowCrossAttention', 'Stage', 'Resample', 'UNetOutput', 'CMMDUNet', 'unet_preset']
 
 # %% ../nbs/06_unet.ipynb #8329a09e
 def zero_init(module: nn.Module) -> nn.Module:
@@ -29,9 +29,29 @@ def zero_init(module: nn.Module) -> nn.Module:
     for p in module.parameters(): nn.init.zeros_(p)
     return module
 
-def group_norm(channels: int, groups: int = 32) -> nn.GroupNorm:
+def _keeps_format(x: torch.Tensor) -> torch.Tensor:
+    "`x` contiguous, channels-last kept channels-last (as `F.group_norm` itself does)."
+    cl = x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
+    return x if cl else x.contiguous()
+
+class GroupNorm(nn.GroupNorm):
+    "`nn.GroupNorm` that normalises a bf16/fp16 input in that dtype (fp32 statistics inside the kernel), autocast or not."
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dtype == self.weight.dtype: return super().forward(x)  # fp32, or a model cast to bf16 as a whole
+        n, c = x.shape[:2]
+        return torch.native_group_norm(_keeps_format(x), self.weight.to(x.dtype), self.bias.to(x.dtype), n, c,
+                                       x[0, 0].numel(), self.num_groups, self.eps)[0]
+
+class LayerNorm(nn.LayerNorm):
+    "`nn.LayerNorm` that normalises a bf16/fp16 input in that dtype (fp32 statistics inside the kernel), autocast or not."
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dtype == self.weight.dtype: return super().forward(x)
+        return torch.native_layer_norm(x.contiguous(), self.normalized_shape, self.weight.to(x.dtype),
+                                       self.bias.to(x.dtype), self.eps)[0]
+
+def group_norm(channels: int, groups: int = 32) -> GroupNorm:
     "GroupNorm with the largest group count that divides `channels` and is at most `groups` (per sample: no batch statistics)."
-    return nn.GroupNorm(math.gcd(groups, channels), channels, eps=1e-6)
+    return GroupNorm(math.gcd(groups, channels), channels, eps=1e-6)
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
     "Sinusoidal embedding `b dim` (cosines then sines) of diffusion steps `t` (`b`, int or float), as in DDPM."
@@ -75,8 +95,8 @@ class Attention(nn.Module):
         super().__init__()
         self.heads, self.rotary = max(1, dim // head_dim), rotary
         if dim % self.heads: raise ValueError(f"Attention: dim={dim} is not divisible by heads={self.heads}")
-        self.norm = nn.LayerNorm(dim)
-        self.norm_context = nn.LayerNorm(context_dim) if exists(context_dim) else None
+        self.norm = LayerNorm(dim)
+        self.norm_context = LayerNorm(context_dim) if exists(context_dim) else None
         self.to_q = nn.Linear(dim, dim, bias=False)
         self.to_kv = nn.Linear(context_dim or dim, 2 * dim, bias=False)
         self.to_out = zero_init(nn.Linear(dim, dim))
