@@ -105,6 +105,7 @@ def measure(cfg, device: torch.device, steps: int, warmup: int, dtype, source: s
             if device.type == "cuda": torch.cuda.synchronize(device)
             first = time.perf_counter() - t_first
         ph.start()
+        if compile_mode: torch.compiler.cudagraph_mark_step_begin()  # as the loop does (mode reduce-overhead)
         batch = next(batches)
         ph("data")
         if source == "loader": x = model_inputs(batch, ae, getattr(ds, "layout", None), device)

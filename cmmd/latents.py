@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from safetensors.torch import load_file, save_file
 
-from .core import ShapeError, check_video, default, exists
+from .core import ShapeError, check_video, default, exists, to_device
 
 # %% auto #0
 __all__ = ['AUTOENCODERS', 'TAEF2_FILES', 'TAEF2_SHA256', 'TAEF2_SHIFT', 'TAEF2_SCALE', 'KNOWN_SCALES', 'SD_VAE_ID',
@@ -95,7 +95,10 @@ class FrameAutoencoder(nn.Module):
 
     def encode(self, frames: torch.Tensor, chunk: int | None = None, grad: bool = False) -> torch.Tensor:
         "Frames `b 3 f H W` (float in [0, 1] or uint8) to normalised latents `b c f h w`."
-        x = as_unit_frames(frames, self.downsample).to(self.device, self.dtype)
+        # uint8 goes over as bytes; float frames are range-checked where they are (on the CPU: no read of the GPU)
+        # and CPU tensors reach a GPU without blocking the host (`to_device`)
+        if frames.dtype == torch.uint8: frames = to_device(frames, self.device)
+        x = to_device(as_unit_frames(frames, self.downsample), self.device, self.dtype)
         with torch.set_grad_enabled(grad):
             return (self._per_frame(self.encode_raw, x, chunk) - self.shift) * self.scale
 

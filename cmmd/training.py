@@ -59,7 +59,7 @@ class TrainConfig:
     unet: dict = field(default_factory=dict)  # `CMMDUNet` config overrides, e.g. {fusion: none}
     init: str | None = None  # start from the U-Net of this pipeline folder (fine-tuning)
     gradient_checkpointing: bool = False
-    compile: str | None = None  # torch.compile mode for the U-Net ("default", "max-autotune", ...); None: eager
+    compile: str | None = None  # torch.compile mode for the U-Net ("default", "reduce-overhead": CUDA graphs too, "max-autotune", ...); None: eager
     vocoder: str = "hifigan-universal"  # for samples, sync scores and the saved pipeline: a name or a checkpoint folder
     # objective (Eq. 2 and Eq. 6)
     contrastive_weight: float = 0.1  # η of Eq. 6; 0 trains nCMMD (the plain joint loss)
@@ -300,13 +300,13 @@ def model_inputs(batch: dict,  # a collated batch of a run's dataset
     "Video latents `b c f h w`, mel `b 1 m t` and (when present) the context arguments of `make_negatives`."
     out, ctx = {}, {}
     if "context_mel" in batch and "mel_offset" in batch:  # synthetic: frames with a context
-        vctx = autoencoder.encode(batch["context_video"].to(autoencoder.device, non_blocking=True)).to(device)
+        vctx = autoencoder.encode(batch["context_video"]).to(device)  # checked on the CPU, then copied without blocking
         off, f = int(batch["video_offset"][0]), batch["video"].shape[2]
         out["video"], out["mel"] = vctx[:, :, off:off + f], batch["mel"].to(device, non_blocking=True)
         ctx = dict(video_ctx=vctx, mel_ctx=batch["context_mel"].to(device, non_blocking=True), video_offset=batch["video_offset"],
                    mel_offset=batch["mel_offset"])
     elif "audio" in batch:  # synthetic without context
-        out["video"] = autoencoder.encode(batch["video"].to(autoencoder.device, non_blocking=True)).to(device)
+        out["video"] = autoencoder.encode(batch["video"]).to(device)
         out["mel"] = batch["mel"].to(device, non_blocking=True)
     else:  # clip cache: latents already
         out["video"], out["mel"] = batch["video"].to(device, non_blocking=True), batch["mel"].to(device, non_blocking=True)
@@ -789,6 +789,7 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
     while step < cfg.max_steps:
         terms = torch.zeros(4, device=dev)  # loss, joint, neg_audio, neg_video (means over micro-steps)
         for a in range(cfg.grad_accum):
+            if cfg.compile: torch.compiler.cudagraph_mark_step_begin()  # mode reduce-overhead: a new forward + backward
             batch = next(loader)
             x = model_inputs(batch, ae, layout, dev)
             t, nv, nm = position_noise(batch["position_seed"], x["video"], x["mel"], schedule)

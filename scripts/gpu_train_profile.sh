@@ -6,16 +6,19 @@
 #
 # Every step is `benchmarks/bench_train.py` with the aist-128 config on synthetic clips, batch 32, bf16, CMMD
 # (η = 0.1, 36 clip passes a step); each prints seconds per step, clips/s, peak memory, TFLOP/s, MFU and the first
-# step's time, and its log goes to OUT_DIR/NAME.log as it runs:
-# 1. train_phases: the loop's own DataLoader and frame encoding, each phase timed (data, encode, noise, forward,
+# step's time, and its log goes to OUT_DIR/NAME.log as it runs. In order of what matters (the roofline of
+# `benchmarks/bench_roofline.py` puts eager training's MFU ceiling at 31 % and a fused step's at 72 % on an H100):
+# 1. train_latents: latents already on the device (training from a latent cache, without its I/O), eager;   (60 s)
+# 2. train_latents_compiled: the same with the U-Net under torch.compile (mode default); the first step's time is
+#    the compile time;                                                                                (limit 180 s)
+# 3. train_latents_graphs: the same under mode reduce-overhead (CUDA graphs as well; Inductor's cache from step 2
+#    shortens its compile);                                                                           (limit 120 s)
+# 4. train_phases: the loop's own DataLoader and frame encoding, each phase timed (data, encode, noise, forward,
 #    backward, optimizer; synchronising between phases), and torch.profiler over the last step: the 30 kernels with
 #    the most device time and the time per kind;                                                       (limit 100 s)
-# 2. train_latents: latents already on the device (what training from a latent cache costs, without its I/O);  (60 s)
-# 3. train_latents_cl: the same with convolution weights and activations in channels-last order, profiled;   (70 s)
-# 4. train_latents_compiled: the same as 2 with the U-Net under torch.compile (mode default); the first step's
-#    time is the compile time;                                                                         (limit 180 s)
-# 5. denoiser_layout: `benchmarks/bench.py` denoiser rows for paper-128, eager and CUDA-graphed, each with
-#    contiguous and channels-last convolutions, at batch 1 and 8.                                        (limit 60 s)
+# 5. only with GPU_PROFILE_LAYOUT=1 (it does not fit the 8 minutes with the rest): train_latents_cl, step 1 with
+#    convolution weights and activations channels-last, profiled (70 s), and denoiser_layout, `benchmarks/bench.py`
+#    denoiser rows for paper-128, eager and CUDA-graphed, contiguous and channels-last, at batch 1 and 8  (60 s).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-gpu-check}; mkdir -p "$out"
@@ -36,10 +39,13 @@ step() {  # name limit_s command...: the log is written as the step runs, and it
   echo "== $name: exit $rc after $(( $(date +%s) - t0 )) s"
   [ $rc -eq 0 ] || failed+=("$name (exit $rc)")
 }
-step train_phases 100 "${bench[@]}" --steps 3 --warmup 2 --phases --profile 30
 step train_latents 60 "${bench[@]}" --source latents --steps 5 --warmup 2
-step train_latents_cl 70 "${bench[@]}" --source latents --steps 5 --warmup 2 --channels-last --profile 20
 step train_latents_compiled 180 "${bench[@]}" --source latents --steps 5 --warmup 1 --compile default
-step denoiser_layout 60 python benchmarks/bench.py --device cuda --precision bf16 --presets paper-128 --skip generation \
-  training --channels-last --json-out "$out/bench-cuda-bf16-layout.json"
+step train_latents_graphs 120 "${bench[@]}" --source latents --steps 5 --warmup 2 --compile reduce-overhead
+step train_phases 100 "${bench[@]}" --steps 3 --warmup 2 --phases --profile 30
+if [ "${GPU_PROFILE_LAYOUT:-0}" = 1 ]; then
+  step train_latents_cl 70 "${bench[@]}" --source latents --steps 5 --warmup 2 --channels-last --profile 20
+  step denoiser_layout 60 python benchmarks/bench.py --device cuda --precision bf16 --presets paper-128 --skip generation \
+    training --channels-last --json-out "$out/bench-cuda-bf16-layout.json"
+fi
 if [ ${#failed[@]} -eq 0 ]; then echo "gpu_train_profile: all steps passed"; else echo "gpu_train_profile: FAILED: ${failed[*]}"; exit 1; fi
