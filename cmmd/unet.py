@@ -77,12 +77,28 @@ def rotary_tables(n: int, d: int, device, dtype, base: float = 10000.0) -> tuple
         _ROTARY_TABLES[key] = tables
     return tables
 
+def _swap_halves(x: torch.Tensor) -> torch.Tensor:
+    "`(x1, x2, rest)` → `(x2, x1, rest)` along the last axis (halves of width `d // 2`; `rest` is the odd channel)."
+    half = x.shape[-1] // 2
+    return torch.cat([x[..., half:2 * half], x[..., :half], x[..., 2 * half:]], dim=-1)
+
+class _Rotate(torch.autograd.Function):
+    "`x·cos + swap(x)·sin`; its backward is the inverse rotation (by −θ) `g·cos − swap(g)·sin`, the same three kernels."
+    @staticmethod
+    def forward(x, cos, sin): return torch.addcmul(x * cos, _swap_halves(x), sin)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output): ctx.save_for_backward(inputs[1], inputs[2])
+
+    @staticmethod
+    def backward(ctx, g):
+        cos, sin = ctx.saved_tensors
+        return torch.addcmul(g * cos, _swap_halves(g), sin, value=-1), None, None  # in g's memory layout
+
 def rotary(x: torch.Tensor, base: float = 10000.0) -> torch.Tensor:
     "Rotary position embedding of `b h n d` along `n`: channel pairs `(i, i + d/2)` rotated by `n × base^(-2i/d)`."
-    n, d, half = x.shape[-2], x.shape[-1], x.shape[-1] // 2
-    cos, sin = rotary_tables(n, d, x.device, x.dtype, base)
-    swapped = torch.cat([x[..., half:2 * half], x[..., :half], x[..., 2 * half:]], dim=-1)  # (x2, x1, rest)
-    return torch.addcmul(x * cos, swapped, sin)  # (x1 cos - x2 sin, x2 cos + x1 sin, rest)
+    cos, sin = rotary_tables(x.shape[-2], x.shape[-1], x.device, x.dtype, base)
+    return _Rotate.apply(x, cos, sin)  # (x1 cos - x2 sin, x2 cos + x1 sin, rest)
 
 # %% ../nbs/06_unet.ipynb #6ca7adde
 class Attention(nn.Module):
