@@ -476,13 +476,15 @@ def load_checkpoint(path, accelerator, unet: nn.Module, ema: EMA, optimizer, sch
 # %% ../nbs/12_training.ipynb #e3aaf838
 def position_noise(position_seeds: torch.Tensor,  # `b` seeds, one per stream position
                    video: torch.Tensor, mel: torch.Tensor, schedule: NoiseSchedule) -> tuple:
-    "Timesteps `b` and noises like `video` and `mel`, each clip's drawn from its own seed (on the CPU, then moved)."
+    "Timesteps `b` and noises like `video` and `mel`, each clip's drawn from its own seed (on a GPU there, else on the CPU)."
+    gdev = video.device if video.device.type == "cuda" else torch.device("cpu")
     ts, nv, nm = [], [], []
     for s in position_seeds.tolist():
-        g = torch.Generator().manual_seed(derive_seed(s, 0x7015E))
-        ts.append(torch.randint(0, schedule.num_train_timesteps, (), generator=g))
-        nv.append(torch.randn(video.shape[1:], generator=g)); nm.append(torch.randn(mel.shape[1:], generator=g))
-    to = lambda x, like: to_device(torch.stack(x), like.device, like.dtype)  # pinned, not blocking, on a GPU
+        g = torch.Generator(gdev).manual_seed(derive_seed(s, 0x7015E))
+        ts.append(torch.randint(0, schedule.num_train_timesteps, (), generator=g, device=gdev))
+        nv.append(torch.randn(video.shape[1:], generator=g, device=gdev))
+        nm.append(torch.randn(mel.shape[1:], generator=g, device=gdev))
+    to = lambda x, like: to_device(torch.stack(x), like.device, like.dtype)  # from a CPU: pinned, not blocking
     return to_device(torch.stack(ts), video.device), to(nv, video), to(nm, mel)
 
 def _negative_config(cfg: TrainConfig, clip: ClipSpec, mel: str) -> NegativeConfig:
