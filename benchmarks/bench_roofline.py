@@ -33,7 +33,8 @@ from torch import nn
 
 from cmmd.unet import CMMDUNet, GroupNorm, LayerNorm
 
-GPUS = {"h100": dict(name="H100 SXM", tflops=989.0, tbps=3.35), "h200": dict(name="H200", tflops=989.0, tbps=4.8),
+GPUS = {"h100 pcie": dict(name="H100 PCIe", tflops=756.0, tbps=2.0),  # matched first: a device name contains its key
+        "h100": dict(name="H100 SXM", tflops=989.0, tbps=3.35), "h200": dict(name="H200", tflops=989.0, tbps=4.8),
         "a100": dict(name="A100 SXM 80GB", tflops=312.0, tbps=2.04)}  # dense bf16 TFLOP/s, HBM TB/s (vendor data sheets)
 LOW = {torch.conv1d, torch.conv2d, torch.conv3d, F.conv1d, F.conv2d, F.conv3d, F.linear, torch.matmul, torch.bmm,
        torch.mm, torch.addmm, torch.baddbmm, F.scaled_dot_product_attention}  # autocast's bf16 list (the ones used here)
@@ -87,9 +88,14 @@ class Roofline(TorchDispatchMode):
 
 
 def count(batch: int, preset: str = "paper-128", latent_channels: int = 32, frames: int = 18, side: int = 16,
-          mel: tuple = (80, 112), plain_norms: bool = False) -> tuple:
-    "Per-operator (calls, FLOPs, bytes) of one forward and backward at `batch`, and the U-Net's parameter count."
-    unet = CMMDUNet.from_preset(preset, latent_channels=latent_channels).to("meta").train()
+          mel: tuple = (80, 112), plain_norms: bool = False, unet_config: dict | None = None) -> tuple:
+    """Per-operator (calls, FLOPs, bytes) of one forward and backward at `batch`, and the U-Net's parameter count
+    (the preset's U-Net, or one built from `unet_config`, a `CMMDUNet.config`)."""
+    if unet_config is None: unet = CMMDUNet.from_preset(preset, latent_channels=latent_channels)
+    else:
+        with torch.device("meta"): unet = CMMDUNet(**{k: v for k, v in unet_config.items() if not k.startswith("_")})
+        latent_channels = unet.config.latent_channels
+    unet = unet.to("meta").train()
     if plain_norms:  # torch.nn's norms, which autocast runs in fp32 (the U-Net's own keep bf16 activations in bf16)
         for m in unet.modules():
             if isinstance(m, GroupNorm): m.__class__ = nn.GroupNorm
@@ -132,7 +138,7 @@ def report(ops: dict, params: int, gpu: dict, top: int) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batch", type=int, default=36, help="clip passes per step (aist-128: 32 clips + 2 × 2 negative pairs)")
-    ap.add_argument("--gpu", default="h100", choices=list(GPUS))
+    ap.add_argument("--gpu", default="h100", choices=list(GPUS), type=str.lower)
     ap.add_argument("--top", type=int, default=12, help="operators listed by roofline time")
     ap.add_argument("--plain-norms", action="store_true", help="torch.nn's GroupNorm/LayerNorm instead of the U-Net's own "
                     "(autocast then runs them in fp32, with activation-sized dtype copies around them)")

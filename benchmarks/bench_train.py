@@ -6,7 +6,8 @@ encode frames, draw per-clip noise and the negatives, the Eq. 6 objective, backw
 EMA update; checkpoints, validation and samples are left out. It reports clips per second for CMMD (the config's η and
 negative count) and for nCMMD (η = 0), and the peak memory: the process's peak resident set on a CPU, the peak
 allocated device memory on a GPU, where it also estimates MFU from the U-Net's FLOPs per clip (forward counted by
-FlopCounterMode, backward taken as twice the forward) over the bf16 dense peak of the device.
+FlopCounterMode, backward taken as twice the forward) over the bf16 dense peak of the device, next to the MFU
+ceilings of `bench_roofline.py` for the same step (eager: every operator its own kernel at the roofline; fused).
 
 To find what limits a step: `--phases` times data, encoding, noise, forward, backward and optimizer separately;
 `--profile N` prints the N operators (kernels on a GPU) with the most time in the last step; `--source latents` feeds
@@ -25,7 +26,7 @@ import torch
 from cmmd.training import (load_config, build_pipeline, build_datasets, model_inputs, position_noise, training_loss,
                            _negative_config, derive_seed, SeededItems, StepBatches, EMA)
 
-PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L40S": 362.0, "A10": 125.0, "4090": 165.0}
+PEAK_BF16_TFLOPS = {"H100 PCIe": 756.0, "H100": 989.0, "H200": 989.0, "A100": 312.0, "L40S": 362.0, "A10": 125.0, "4090": 165.0}
 
 
 def device_peak_tflops(device: torch.device):
@@ -55,6 +56,17 @@ class Phases:
         self.total[name] = self.total.get(name, 0.0) + now - self.t; self.t = now
     def _sync(self):
         if self.device.type == "cuda": torch.cuda.synchronize(self.device)
+
+
+def roofline(unet, passes: int, video_shape, mel_shape, device_name: str) -> dict:
+    "The eager and fused MFU ceilings of this step on this GPU (`bench_roofline.py`), when it knows the GPU."
+    import bench_roofline
+    gpu = next((g for k, g in bench_roofline.GPUS.items() if k in device_name.lower()), None)
+    if gpu is None: return {}
+    ops, params = bench_roofline.count(passes, frames=video_shape[2], side=video_shape[3], mel=tuple(mel_shape[2:]),
+                                       unet_config=dict(unet.config))
+    r = bench_roofline.report(ops, params, gpu, top=0)
+    return dict(eager_mfu_ceiling=r["eager_mfu_ceiling"], fused_mfu_ceiling=r["fused_mfu_ceiling"])
 
 
 def channels_last(unet: torch.nn.Module) -> torch.nn.Module:
@@ -153,7 +165,9 @@ def measure(cfg, device: torch.device, steps: int, warmup: int, dtype, source: s
         peak = device_peak_tflops(device)
         achieved = 3 * flops * passes * steps / dt
         res["achieved_tflops"] = achieved / 1e12
-        if peak: res["mfu"] = achieved / (peak * 1e12)
+        if peak:
+            res["mfu"] = achieved / (peak * 1e12)
+            res.update(roofline(unet, passes, x["video"].shape, x["mel"].shape, torch.cuda.get_device_name(device)))
     else:
         res["peak_rss_gib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     return res
@@ -199,6 +213,7 @@ def main():
     for r in runs:
         mem = f"peak RSS {r['peak_rss_gib']:.2f} GiB" if "peak_rss_gib" in r else f"peak {r['peak_memory_gib']:.1f} GiB"
         mfu = f", {r['achieved_tflops']:.1f} TFLOP/s" + (f", MFU {100 * r['mfu']:.1f} %" if "mfu" in r else "") if "achieved_tflops" in r else ""
+        if "eager_mfu_ceiling" in r: mfu += f" (roofline ceilings: eager {100 * r['eager_mfu_ceiling']:.1f} %, fused {100 * r['fused_mfu_ceiling']:.1f} %)"
         print(f"  {r['objective']:6s} η={r['eta']:<4} batch {r['batch']:3d}: {r['clips_per_s']:7.2f} clips/s "
               f"({r['seconds_per_step']:.3f} s/step, {r['passes_per_step']} clip passes/step), {mem}{mfu}; first step {r['first_step_s']:.1f} s")
         if "phases_s_per_step" in r: print("    phases (s/step): " + ", ".join(f"{k} {v:.3f}" for k, v in r["phases_s_per_step"].items()))
