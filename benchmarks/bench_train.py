@@ -192,6 +192,8 @@ def main():
     p.add_argument("--phases", action="store_true", help="also time each phase of the step (synchronising between phases)")
     p.add_argument("--profile", type=int, default=0, help="profile the last step and print this many top operators (kernels on a GPU)")
     p.add_argument("--json", action="store_true", help="print JSON only")
+    p.add_argument("--json-out", default=None, help="also write the JSON to this file (benchmarks/results/train-*.json feed "
+                                                  "the performance page's targets)")
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     over = {k: v for k, v in dict(data=a.data, batch_size=a.batch, mixed_precision=a.mixed_precision).items() if v is not None}
@@ -207,7 +209,11 @@ def main():
                                                       a.source, "channels_last" if a.channels_last else "contiguous", a.compile,
                                                       a.phases, a.profile)))
     out = dict(config=a.config or "demo", preset=cfg.preset, device=str(dev), threads=torch.get_num_threads(),
-               mixed_precision=cfg.mixed_precision, runs=runs)
+               mixed_precision=cfg.mixed_precision, runs=runs,
+               device_name=torch.cuda.get_device_name(dev) if dev.type == "cuda" else "CPU", torch=torch.__version__)
+    if a.json_out:
+        from pathlib import Path
+        Path(a.json_out).parent.mkdir(parents=True, exist_ok=True); Path(a.json_out).write_text(json.dumps(out, indent=1))
     if a.json: print(json.dumps(out, indent=1)); return
     print(f"{out['config']} ({cfg.preset}) on {dev}, {out['threads']} threads, mixed precision {cfg.mixed_precision}")
     for r in runs:

@@ -6,8 +6,10 @@
 #
 # Every step is `benchmarks/bench_train.py` with the aist-128 config on synthetic clips, batch 32, bf16, CMMD
 # (η = 0.1, 36 clip passes a step); each prints seconds per step, clips/s, peak memory, TFLOP/s, MFU and the first
-# step's time, and its log goes to OUT_DIR/NAME.log as it runs. In order of what matters (the roofline of
-# `benchmarks/bench_roofline.py` puts eager training's MFU ceiling at 31 % and a fused step's at 72 % on an H100):
+# step's time; its log goes to OUT_DIR/NAME.log as it runs and its figures to OUT_DIR/NAME.json (copy those to
+# benchmarks/results/train-cuda-NAME.json for the performance page's targets). In order of what matters (the
+# roofline of `benchmarks/bench_roofline.py` puts eager training's MFU ceiling at 33 % and a fused step's at 72 % on
+# an H100):
 # 1. train_latents: latents already on the device (training from a latent cache, without its I/O), eager;   (60 s)
 # 2. train_latents_compiled: the same with the U-Net under torch.compile (mode default); the first step's time is
 #    the compile time (on a 2-core CPU it was 450 s; a GPU host compiles Triton kernels on all its cores); (limit 240 s)
@@ -39,12 +41,12 @@ step() {  # name limit_s command...: the log is written as the step runs, and it
   echo "== $name: exit $rc after $(( $(date +%s) - t0 )) s"
   [ $rc -eq 0 ] || failed+=("$name (exit $rc)")
 }
-step train_latents 60 "${bench[@]}" --source latents --steps 5 --warmup 2
-step train_latents_compiled 240 "${bench[@]}" --source latents --steps 5 --warmup 1 --compile default
-step train_latents_graphs 120 "${bench[@]}" --source latents --steps 5 --warmup 2 --compile reduce-overhead
-step train_phases 100 "${bench[@]}" --steps 3 --warmup 2 --phases --profile 30
+step train_latents 60 "${bench[@]}" --json-out "$out/train_latents.json" --source latents --steps 5 --warmup 2
+step train_latents_compiled 240 "${bench[@]}" --json-out "$out/train_latents_compiled.json" --source latents --steps 5 --warmup 1 --compile default
+step train_latents_graphs 120 "${bench[@]}" --json-out "$out/train_latents_graphs.json" --source latents --steps 5 --warmup 2 --compile reduce-overhead
+step train_phases 100 "${bench[@]}" --json-out "$out/train_phases.json" --steps 3 --warmup 2 --phases --profile 30
 if [ "${GPU_PROFILE_LAYOUT:-0}" = 1 ]; then
-  step train_latents_cl 70 "${bench[@]}" --source latents --steps 5 --warmup 2 --channels-last --profile 20
+  step train_latents_cl 70 "${bench[@]}" --json-out "$out/train_latents_cl.json" --source latents --steps 5 --warmup 2 --channels-last --profile 20
   step denoiser_layout 60 python benchmarks/bench.py --device cuda --precision bf16 --presets paper-128 --skip generation \
     training --channels-last --json-out "$out/bench-cuda-bf16-layout.json"
 fi
