@@ -67,7 +67,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as root:
-        t = time.perf_counter(); lay = write_cache(root, a.config, a.clips, a.shard_clips)
+        t = time.perf_counter(); write_cache(root, a.config, a.clips, a.shard_clips)
         written = time.perf_counter() - t
         size = sum(f.stat().st_size for f in os.scandir(os.path.join(root, "shards"))) / a.clips
         rows = {w: clips_per_second(a.config, root, a.batch, w, a.batches) for w in sorted({0, a.workers})}
@@ -79,7 +79,7 @@ def main():
     print(f"{a.config} cache, {a.clips} random clips ({size / 1e3:.0f} kB each, written in {written:.1f} s), batches of {a.batch}")
     for w, v in rows.items(): print(f"  {w} worker{'s' if w != 1 else ''}{' (main process)' if w == 0 else ''}: {v:7.0f} clips/s")
     print(f"  a paper-128 step at {TARGET_MFU:.0%} MFU on an H100 needs {need:.0f} clips/s: about "
-          f"{need / (rows[max(rows)] / max(max(rows), 1)):.1f} workers of this machine's speed")
+          f"{out['workers_needed']:.1f} workers of this machine's speed")
     print(json.dumps(out))
 
 

@@ -33,9 +33,17 @@ from torch import nn
 
 from cmmd.unet import CMMDUNet, GroupNorm, LayerNorm
 
-GPUS = {"h100 pcie": dict(name="H100 PCIe", tflops=756.0, tbps=2.0),  # matched first: a device name contains its key
+# dense bf16 TFLOP/s and memory TB/s (vendor data sheets); a device name is matched against the keys in this order
+# (so "h100 pcie" before "h100", "a100" before "a10")
+GPUS = {"h100 pcie": dict(name="H100 PCIe", tflops=756.0, tbps=2.0),
         "h100": dict(name="H100 SXM", tflops=989.0, tbps=3.35), "h200": dict(name="H200", tflops=989.0, tbps=4.8),
-        "a100": dict(name="A100 SXM 80GB", tflops=312.0, tbps=2.04)}  # dense bf16 TFLOP/s, HBM TB/s (vendor data sheets)
+        "a100": dict(name="A100 SXM 80GB", tflops=312.0, tbps=2.04), "l40s": dict(name="L40S", tflops=362.0, tbps=0.864),
+        "a10": dict(name="A10", tflops=125.0, tbps=0.6), "4090": dict(name="RTX 4090", tflops=165.0, tbps=1.008)}
+
+
+def gpu_spec(device_name: str) -> dict | None:
+    "The `GPUS` entry of a device name such as `torch.cuda.get_device_name()` gives (None when unknown)."
+    return next((g for k, g in GPUS.items() if k in device_name.lower()), None)
 LOW = {torch.conv1d, torch.conv2d, torch.conv3d, F.conv1d, F.conv2d, F.conv3d, F.linear, torch.matmul, torch.bmm,
        torch.mm, torch.addmm, torch.baddbmm, F.scaled_dot_product_attention}  # autocast's bf16 list (the ones used here)
 FP32 = {F.group_norm, F.layer_norm, torch.group_norm, torch.layer_norm}  # autocast's fp32 list

@@ -23,17 +23,15 @@ import argparse, json, resource, sys, time
 
 import torch
 
+import bench_roofline
 from cmmd.training import (load_config, build_pipeline, build_datasets, model_inputs, position_noise, training_loss,
                            _negative_config, derive_seed, SeededItems, StepBatches, EMA)
-
-PEAK_BF16_TFLOPS = {"H100 PCIe": 756.0, "H100": 989.0, "H200": 989.0, "A100": 312.0, "L40S": 362.0, "A10": 125.0, "4090": 165.0}
-
 
 def device_peak_tflops(device: torch.device):
     "Dense bf16 peak of the GPU, from its name (None when unknown or on a CPU)."
     if device.type != "cuda": return None
-    name = torch.cuda.get_device_name(device)
-    return next((v for k, v in PEAK_BF16_TFLOPS.items() if k in name), None)
+    gpu = bench_roofline.gpu_spec(torch.cuda.get_device_name(device))
+    return gpu and gpu["tflops"]
 
 
 def forward_flops(unet, x, mel) -> float:
@@ -60,8 +58,7 @@ class Phases:
 
 def roofline(unet, passes: int, video_shape, mel_shape, device_name: str) -> dict:
     "The eager and fused MFU ceilings of this step on this GPU (`bench_roofline.py`), when it knows the GPU."
-    import bench_roofline
-    gpu = next((g for k, g in bench_roofline.GPUS.items() if k in device_name.lower()), None)
+    gpu = bench_roofline.gpu_spec(device_name)
     if gpu is None: return {}
     ops, params = bench_roofline.count(passes, frames=video_shape[2], side=video_shape[3], mel=tuple(mel_shape[2:]),
                                        unet_config=dict(unet.config))
