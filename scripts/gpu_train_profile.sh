@@ -10,7 +10,7 @@
 # benchmarks/results/train-cuda-NAME.json for the performance page's targets). In order of what matters (the
 # roofline of `benchmarks/bench_roofline.py` puts eager training's MFU ceiling at 33 % and a fused step's at 72 % on
 # an H100):
-# 1. train_latents: latents already on the device (training from a latent cache, without its I/O), eager;   (60 s)
+# 1. train_latents: latents already on the device (training from a latent cache, without its I/O), eager;   (75 s)
 # 2. train_latents_compiled: the same with the U-Net under torch.compile (mode default); the first step's time is
 #    the compile time (on a 2-core CPU it was 450 s; a GPU host compiles Triton kernels on all its cores); (limit 240 s)
 # 3. train_latents_graphs: the same under mode reduce-overhead (CUDA graphs as well; Inductor's cache from step 2
@@ -41,7 +41,7 @@ step() {  # name limit_s command...: the log is written as the step runs, and it
   echo "== $name: exit $rc after $(( $(date +%s) - t0 )) s"
   [ $rc -eq 0 ] || failed+=("$name (exit $rc)")
 }
-step train_latents 60 "${bench[@]}" --json-out "$out/train_latents.json" --source latents --steps 5 --warmup 2
+step train_latents 75 "${bench[@]}" --json-out "$out/train_latents.json" --source latents --steps 5 --warmup 2
 step train_latents_compiled 240 "${bench[@]}" --json-out "$out/train_latents_compiled.json" --source latents --steps 5 --warmup 1 --compile default
 step train_latents_graphs 120 "${bench[@]}" --json-out "$out/train_latents_graphs.json" --source latents --steps 5 --warmup 2 --compile reduce-overhead
 step train_phases 100 "${bench[@]}" --json-out "$out/train_phases.json" --steps 3 --warmup 2 --phases --profile 30
