@@ -15,8 +15,7 @@ from torch.profiler import ProfilerActivity, profile
 from cmmd.pipeline import CMMDPipeline, mel_frames_covering
 from cmmd.media import mel_preset
 from cmmd.sampler import sample
-from cmmd.training import (load_config, build_pipeline, build_datasets, model_inputs, position_noise, training_loss,
-                           _negative_config, SeededItems, StepBatches)
+from cmmd.training import load_config, build_pipeline, build_datasets, train_step, _negative_config, SeededItems, StepBatches
 
 KINDS = [("convolution", ("conv",)), ("attention", ("attention", "sdpa", "softmax")), ("matrix products", ("mm", "addmm", "bmm", "matmul", "linear")),
          ("normalisation", ("norm",)), ("copies and layout", ("copy", "cat", "contiguous", "clone", "to_copy", "permute", "transpose")),
@@ -51,11 +50,9 @@ def training_step(dev, autocast):
     ds = build_datasets(cfg, pipe.clip, pipe.mel)["train"]
     items, negcfg = SeededItems(ds), _negative_config(cfg, pipe.clip, pipe.mel)
     batch = torch.utils.data.default_collate([items[k] for k in next(iter(StepBatches(len(ds), cfg.batch_size, 0, 0, 1)))])
-    x = model_inputs(batch, ae, None, dev)
-    t, nv, nm = position_noise(batch["position_seed"], x["video"], x["mel"], sch)
     def run():
-        with autocast(): o = training_loss(unet, x, t, nv, nm, cfg, sch, negcfg, torch.Generator().manual_seed(0))
-        o.loss.backward(); unet.zero_grad(set_to_none=True)
+        train_step(unet, batch, ae, cfg, sch, negcfg, torch.Generator().manual_seed(0), None, dev, autocast, torch.Tensor.backward)
+        unet.zero_grad(set_to_none=True)
     return run
 
 

@@ -63,7 +63,7 @@ class ContrastiveOutput:
 def _take(out: LossOutput, sl) -> LossOutput:
     "The samples `sl` of a per-sample `LossOutput`, with `.loss` their mean."
     return LossOutput(out.per_sample[sl].mean(), out.per_sample[sl], out.video[sl], out.audio[sl], out.snr_weight[sl],
-                      out.t[sl], out.noise_video[sl], out.noise_mel[sl])
+                      out.t[sl], out.noise_video[sl], out.noise_mel[sl], out.targets[sl] if exists(out.targets) else None)
 
 def _check_negatives(neg: torch.Tensor, pos: torch.Tensor, name: str) -> torch.Tensor:
     "`neg` as `b k ...` candidates for the positives `pos` (`b ...`); a `b ...` tensor is one candidate per item."
@@ -92,12 +92,13 @@ def contrastive_loss(
     noise_video: torch.Tensor | None = None,  # ε_v; drawn when None
     noise_mel: torch.Tensor | None = None,  # ε_a; drawn when None
     generator: torch.Generator | None = None,  # draws t, ε_v, ε_a (as joint_diffusion_loss), then the pairs
+    targets: torch.Tensor | None = None,  # `b 2` (video, audio): which modality's loss counts per clip (None: both)
 ) -> ContrastiveOutput:
     "Joint contrastive loss (Eq. 6): L_jdiff(a, v) - η E L_jdiff(a⁻, v) - η E L_jdiff(a, v⁻), shared t and noise."
     if eta < 0: raise ValueError(f"eta must be >= 0, got {eta!r}")
     kw = dict(schedule=default(schedule, NoiseSchedule), weights=weights, min_snr_gamma=min_snr_gamma)
     if eta == 0:
-        joint = joint_diffusion_loss(model, video0, mel0, t, noise_video, noise_mel, generator=generator, **kw)
+        joint = joint_diffusion_loss(model, video0, mel0, t, noise_video, noise_mel, generator=generator, targets=targets, **kw)
         return ContrastiveOutput(joint.loss, joint)
     if not (exists(neg_audio) or exists(neg_video)):
         raise ValueError("contrastive_loss: eta > 0 needs neg_audio and/or neg_video (e.g. from cmmd.negatives.make_negatives); "
@@ -108,7 +109,7 @@ def contrastive_loss(
     t = default(t, lambda: kw["schedule"].sample_timesteps(b, generator, dev)).to(dev)
     noise_video = default(noise_video, lambda: draw_noise(video0, generator))
     noise_mel = default(noise_mel, lambda: draw_noise(mel0, generator))
-    for name, seen, expected in [("t", t.shape, (b,)), ("noise_video", noise_video.shape, video0.shape), ("noise_mel", noise_mel.shape, mel0.shape)]:
+    for name, seen, expected in [("t", t.shape, (b,) if t.ndim < 2 else (b, 2)), ("noise_video", noise_video.shape, video0.shape), ("noise_mel", noise_mel.shape, mel0.shape)]:
         if tuple(seen) != tuple(expected): raise ValueError(f"{name}: expected shape {tuple(expected)}, got {tuple(seen)}")
     vids, mels, items = [video0], [mel0], [torch.arange(b, device=dev)]
     pairs = {}
@@ -121,7 +122,7 @@ def contrastive_loss(
         items.append(i); pairs[name] = (i, j)
     idx = torch.cat(items)
     out = joint_diffusion_loss(model, torch.cat(vids), torch.cat(mels), t[idx], noise_video[idx], noise_mel[idx],
-                               reduction="none", **kw)
+                               reduction="none", targets=targets[idx] if exists(targets) else None, **kw)
     joint = _take(out, slice(0, b))
     loss, start, negs = joint.loss, b, {}
     for name, (i, j) in pairs.items():

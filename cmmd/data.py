@@ -21,7 +21,7 @@ __all__ = ['SHAPES', 'IDENTITIES', 'DISTRACTOR_GREYS', 'SOUND_S', 'MAX_MARGIN', 
            'kick_sound', 'Ball', 'Dancer', 'Offscreen', 'SyntheticAVConfig', 'sample_scene', 'shape_sdf',
            'sample_background', 'render_frames', 'render_audio', 'Event', 'SyntheticClip', 'make_synthetic_clip',
            'matched_pairs', 'match_events', 'peak_pick', 'backtrack_onsets', 'onset_times', 'motion_events',
-           'sync_rates', 'SyntheticAVDataset', 'show_clip']
+           'visible_bounces', 'sync_rates', 'SyntheticAVDataset', 'show_clip']
 
 # %% ../nbs/04_data.ipynb #ec46657e
 @dataclass(frozen=True)
@@ -610,6 +610,17 @@ def motion_events(frames,  # `f 3 h w`, uint8 or float in [0, 1]
     o = np.argsort(times, kind="stable")
     return np.asarray(times, dtype=np.float64)[o], np.asarray(ids, dtype=int)[o]
 
+# %% ../nbs/04_data.ipynb #6a66d54b
+def visible_bounces(times, ids, kinds,  # the clip's events: times (s), identities, `KINDS` indices (tensors, arrays or lists)
+                    n: int | None = None,  # how many of them are real (a padded item: `n_events`); None: all
+                    fps: float = 10, frames: int = 18) -> tuple:
+    "`(times, ids)` of the bounces a viewer can see: impacts and beats whose nearest frame has a frame on each side."
+    arr = lambda x: (x.detach().cpu().numpy() if torch.is_tensor(x) else np.asarray(x))[: n]
+    t, i, k = arr(times).astype(np.float64), arr(ids).astype(int), arr(kinds).astype(int)
+    f = np.floor(t * fps + 0.5)
+    keep = np.isin(k, [KINDS.index("impact"), KINDS.index("beat")]) & (f >= 1) & (f <= frames - 2)
+    return t[keep], i[keep]
+
 # %% ../nbs/04_data.ipynb #6a66d54a
 def sync_rates(seed: int, n: int, cfg: SyntheticAVConfig, tolerance: float = 0.1) -> dict:
     "Pooled precision and recall of `onset_times` and `motion_events` against the true events of `n` clips."
@@ -619,9 +630,10 @@ def sync_rates(seed: int, n: int, cfg: SyntheticAVConfig, tolerance: float = 0.1
         est, ref = onset_times(clip.audio, cfg.sample_rate), clip.event_times.numpy()
         c["audio_hits"] += len(matched_pairs(est, ref, tolerance)[0]); c["audio_est"] += len(est); c["audio_ref"] += len(ref)
         mt, mid = motion_events(clip.frames, cfg.fps)
-        seen = [e for e in clip.events if e.kind in ("impact", "beat") and 1 <= e.frame(cfg.fps) <= cfg.frames - 2]
-        for idn in set(mid.tolist()) | {e.identity for e in seen}:
-            est, ref = mt[mid == idn], [e.time for e in seen if e.identity == idn]
+        st, sid = visible_bounces([e.time for e in clip.events], [e.identity for e in clip.events],
+                                  [KINDS.index(e.kind) for e in clip.events], fps=cfg.fps, frames=cfg.frames)
+        for idn in set(mid.tolist()) | set(sid.tolist()):
+            est, ref = mt[mid == idn], st[sid == idn]
             c["video_hits"] += len(matched_pairs(est, ref, tolerance)[0]); c["video_est"] += len(est); c["video_ref"] += len(ref)
     rate = lambda a, b: a / b if b else 1.0
     return dict(audio_precision=rate(c["audio_hits"], c["audio_est"]), audio_recall=rate(c["audio_hits"], c["audio_ref"]),

@@ -13,8 +13,9 @@ from fastcore.basics import patch
 from .core import check_video, check_mel, exists, default
 
 # %% auto #0
-__all__ = ['SCHEDULE_NAMES', 'DIFFUSERS_BETA_SCHEDULE', 'cosine_betas', 'rescale_zero_terminal_snr', 'NoiseSchedule',
-           'LossOutput', 'draw_noise', 'min_snr_weight', 'joint_diffusion_loss']
+__all__ = ['SCHEDULE_NAMES', 'DIFFUSERS_BETA_SCHEDULE', 'COND_MODES', 'cosine_betas', 'rescale_zero_terminal_snr',
+           'NoiseSchedule', 'LossOutput', 'draw_noise', 'min_snr_weight', 'modality_timesteps', 'joint_diffusion_loss',
+           'conditional_timesteps']
 
 # %% ../nbs/07_diffusion.ipynb #8ba0d1bd
 SCHEDULE_NAMES = ("cosine", "scaled_linear", "linear")
@@ -156,13 +157,14 @@ def snr(self: NoiseSchedule, t) -> torch.Tensor:
 class LossOutput:
     "The joint diffusion loss with its per-sample parts, timesteps and noises."
     loss: torch.Tensor  # the reduced loss (a scalar, or `b` for reduction="none")
-    per_sample: torch.Tensor  # `b`: snr_weight · (w_v · video + w_a · audio)
+    per_sample: torch.Tensor  # `b`: Σ over the target modalities of snr_weight · w · mse
     video: torch.Tensor  # `b`: mean squared v error over each video's elements (no weighting)
     audio: torch.Tensor  # `b`: mean squared v error over each mel's elements (no weighting)
-    snr_weight: torch.Tensor  # `b`: the Min-SNR-γ weight (ones when off)
-    t: torch.Tensor  # `b`: the shared timesteps
+    snr_weight: torch.Tensor  # like `t`: the Min-SNR-γ weight (ones when off)
+    t: torch.Tensor  # `b` shared timesteps, or `b 2` per modality (video, audio)
     noise_video: torch.Tensor  # `b c f h w`: ε_v
     noise_mel: torch.Tensor  # `b 1 m t`: ε_a
+    targets: torch.Tensor | None = None  # `b 2` (video, audio): 1 where that modality's loss counts (None: both)
 
 def draw_noise(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     "Standard normal noise shaped like `x` (and of its dtype), drawn on the generator's device and moved to x's."
@@ -174,11 +176,19 @@ def min_snr_weight(snr: torch.Tensor, gamma: float) -> torch.Tensor:
     return snr.clamp(max=gamma) / (snr + 1)
 
 # %% ../nbs/07_diffusion.ipynb #d47f5d80
+def modality_timesteps(t: torch.Tensor, b: int) -> tuple:
+    "`(t_video, t_audio)` from shared timesteps `b` or per-modality ones `b 2` (video, audio)."
+    if t.ndim == 2:
+        if t.shape != (b, 2): raise ValueError(f"timesteps: per-modality timesteps must have shape ({b}, 2), got {tuple(t.shape)}")
+        return t[:, 0], t[:, 1]
+    if t.shape != (b,): raise ValueError(f"timesteps: expected shape ({b},) or ({b}, 2), got {tuple(t.shape)}")
+    return t, t
+
 def joint_diffusion_loss(
-    model,  # callable (video `b c f h w`, mel `b 1 m t`, timesteps `b`) -> (v_video, v_mel)
+    model,  # callable (video `b c f h w`, mel `b 1 m t`, timesteps `b` or `b 2`) -> (v_video, v_mel)
     video0: torch.Tensor,  # clean video (or latents) `b c f h w`
     mel0: torch.Tensor,  # clean mel `b 1 m t`
-    t: torch.Tensor | None = None,  # shared timesteps `b`; drawn uniformly when None
+    t: torch.Tensor | None = None,  # shared timesteps `b` (the paper), or `b 2` per modality (video, audio); drawn uniformly (shared) when None
     noise_video: torch.Tensor | None = None,  # ε_v like video0; drawn when None
     noise_mel: torch.Tensor | None = None,  # ε_a like mel0; drawn when None
     schedule: NoiseSchedule | None = None,  # the noise schedule; NoiseSchedule() (cosine, T=1000) when None
@@ -186,8 +196,10 @@ def joint_diffusion_loss(
     min_snr_gamma: float | None = None,  # γ for Min-SNR-γ weighting; None for the plain loss
     generator: torch.Generator | None = None,  # draws t, then ε_v, then ε_a (those not given)
     reduction: str = "mean",  # "mean" or "sum" over the batch, or "none" for the `b` vector
+    targets: torch.Tensor | None = None,  # `b 2` (video, audio) 0/1: which modality's loss counts per clip (None: both)
 ) -> LossOutput:
-    "Joint v-prediction loss over video and audio with a shared timestep (Eq. 1–2)."
+    """Joint v-prediction loss over video and audio (Eq. 1–2): Σ_m w_m · λ(t_m) · ‖v̂_m − v_m‖², shared t_v = t_a = t in
+    the paper; per-modality timesteps and `targets` train the conditional modes (a clean condition is not a target)."""
     check_video(video0, "video0"); check_mel(mel0, "mel0")
     b = video0.shape[0]
     if mel0.shape[0] != b: raise ValueError(f"video0 and mel0 must have the same batch size, got {b} and {mel0.shape[0]}")
@@ -196,17 +208,50 @@ def joint_diffusion_loss(
     if exists(min_snr_gamma) and min_snr_gamma <= 0: raise ValueError(f"min_snr_gamma must be positive or None, got {min_snr_gamma!r}")
     schedule = default(schedule, NoiseSchedule)
     t = default(t, lambda: schedule.sample_timesteps(b, generator, video0.device)).to(video0.device)
+    tv, ta = modality_timesteps(t, b)
     noise_video = default(noise_video, lambda: draw_noise(video0, generator))
     noise_mel = default(noise_mel, lambda: draw_noise(mel0, generator))
     for name, n, x in [("noise_video", noise_video, video0), ("noise_mel", noise_mel, mel0)]:
         if n.shape != x.shape: raise ValueError(f"{name}: expected shape {tuple(x.shape)}, got {tuple(n.shape)}")
-    pred_video, pred_mel = model(schedule.add_noise(video0, noise_video, t), schedule.add_noise(mel0, noise_mel, t), t)
+    if exists(targets) and tuple(targets.shape) != (b, 2): raise ValueError(f"targets: expected shape ({b}, 2), got {tuple(targets.shape)}")
+    pred_video, pred_mel = model(schedule.add_noise(video0, noise_video, tv), schedule.add_noise(mel0, noise_mel, ta), t)
     for name, p, x in [("v_video", pred_video, video0), ("v_mel", pred_mel, mel0)]:
         if p.shape != x.shape: raise ValueError(f"model output {name}: expected shape {tuple(x.shape)}, got {tuple(p.shape)}")
     mse = lambda p, tgt: (p.float() - tgt.float()).pow(2).flatten(1).mean(1)
-    lv = mse(pred_video, schedule.velocity(video0, noise_video, t))
-    la = mse(pred_mel, schedule.velocity(mel0, noise_mel, t))
-    w = min_snr_weight(schedule.snr(t).to(lv.device), min_snr_gamma) if exists(min_snr_gamma) else torch.ones_like(lv)
-    per_sample = w * (weights[0] * lv + weights[1] * la)
+    lv = mse(pred_video, schedule.velocity(video0, noise_video, tv))
+    la = mse(pred_mel, schedule.velocity(mel0, noise_mel, ta))
+    weigh = lambda tm: min_snr_weight(schedule.snr(tm).to(lv.device), min_snr_gamma) if exists(min_snr_gamma) else torch.ones_like(lv)
+    wv, wa = weigh(tv), weigh(ta)
+    mv, ma = (targets[:, 0].to(lv), targets[:, 1].to(lv)) if exists(targets) else (1.0, 1.0)
+    per_sample = weights[0] * mv * wv * lv + weights[1] * ma * wa * la
     loss = {"mean": per_sample.mean, "sum": per_sample.sum, "none": lambda: per_sample}[reduction]()
-    return LossOutput(loss, per_sample, lv, la, w, t, noise_video, noise_mel)
+    return LossOutput(loss, per_sample, lv, la, torch.stack([wv, wa], 1) if t.ndim == 2 else wv, t, noise_video, noise_mel, targets)
+
+# %% ../nbs/07_diffusion.ipynb #c0d1a7e5
+COND_MODES = ("joint", "v2a", "a2v")
+
+def conditional_timesteps(
+    t: torch.Tensor,  # `b` timesteps of the generated modality (e.g. from `NoiseSchedule.sample_timesteps`)
+    probs: tuple = (0.2, 0.4, 0.4),  # probabilities of the modes COND_MODES per clip: joint, V2A, A2V
+    cond_max_t: int = 50,  # a condition is noised to a timestep drawn uniformly from 0..cond_max_t (0: clean)
+    dropout: float = 0.1,  # probability that a condition is dropped: pure noise at T − 1 (the unconditional model)
+    num_train_timesteps: int = 1000,  # T
+    generator: torch.Generator | None = None,
+) -> tuple:
+    """Per-modality timesteps `b 2` (video, audio) and loss targets `b 2` for training the conditional modes with one
+    network (after UniDiffuser, Bao et al. 2023; our interpretation, beyond the paper's shared timestep): a joint clip
+    keeps t for both; a V2A clip gives the video a clean or lightly noised timestep and scores the audio only; A2V
+    the reverse. Dropped conditions teach the unconditional prediction that classifier-free guidance needs."""
+    if len(probs) != 3 or min(probs) < 0 or sum(probs) <= 0: raise ValueError(f"probs must be three non-negative weights (joint, v2a, a2v), got {probs!r}")
+    if not 0 <= dropout <= 1: raise ValueError(f"dropout must be in [0, 1], got {dropout}")
+    if not 0 <= cond_max_t < num_train_timesteps: raise ValueError(f"cond_max_t must be in 0..{num_train_timesteps - 1}, got {cond_max_t}")
+    b, dev = t.shape[0], t.device
+    g_dev = generator.device if exists(generator) else "cpu"
+    mode = torch.multinomial(torch.tensor(probs, dtype=torch.float), b, replacement=True, generator=generator).to(dev)
+    tc = torch.randint(0, cond_max_t + 1, (b,), generator=generator, device=g_dev).to(dev)
+    drop = (torch.rand(b, generator=generator, device=g_dev) < dropout).to(dev)
+    tc = torch.where(drop, num_train_timesteps - 1, tc).to(t.dtype)
+    tv = torch.where(mode == 1, tc, t)  # V2A: the video is the condition
+    ta = torch.where(mode == 2, tc, t)  # A2V: the audio is the condition
+    targets = torch.stack([mode != 1, mode != 2], 1).float()
+    return torch.stack([tv, ta], 1), targets

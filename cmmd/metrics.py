@@ -16,19 +16,20 @@ import torch.nn.functional as F
 from einops import rearrange
 
 from .core import exists, default, to_uint8_frames
-from .data import matched_pairs, match_events, onset_times, motion_events
+from .data import KINDS, matched_pairs, match_events, onset_times, motion_events, visible_bounces
 from .media import log_mel, mel_preset
 
 # %% auto #0
-__all__ = ['I3D_BLOCKS', 'I3D_MIN_FRAMES', 'I3D_INSTALL', 'KINETICS400_CLASSES', 'INCEPTION_INSTALL', 'FeatureStats',
+__all__ = ['I3D_BLOCKS', 'I3D_MIN_FRAMES', 'I3D_INSTALL', 'KINETICS400_CLASSES', 'INCEPTION_INSTALL', 'SYNC_ROWS', 'FeatureStats',
            'gaussian_stats', 'trace_sqrt_product', 'frechet_distance', 'FeatureSet', 'cached_features',
            'KernelDistance', 'polynomial_mmd2', 'kernel_distance', 'paired_scores', 'pad_same', 'Unit3D', 'MaxPoolSame',
            'InceptionBlock', 'I3D', 'NumpyUnpickler', 'load_numpy_pickle', 'package_file', 'i3d_state_dict', 'load_i3d',
            'tf_resize', 'i3d_preprocess', 'embed_videos', 'load_inception', 'inception_preprocess', 'frame_features',
            'AudioEmbedder', 'LogMelEmbedder', 'embed_audio', 'fad', 'fad_per_sample', 'FADInf', 'fad_inf',
            'CLAPEmbedder', 'onset_envelope', 'estimate_tempo', 'beat_track', 'beat_hit_rate', 'beat_scores',
-           'motion_curve', 'motion_peaks', 'peak_iou', 'av_align', 'synthetic_sync', 'NearestTrain', 'clip_vectors',
-           'nearest_train']
+           'motion_curve', 'motion_peaks', 'peak_iou', 'av_align', 'match_counts', 'bounce_counts', 'pooled_f1',
+           'bootstrap_interval', 'random_times', 'SyncRow', 'synthetic_sync', 'sync_benchmark', 'format_sync_table',
+           'cross_modal_gap', 'format_gap', 'NearestTrain', 'clip_vectors', 'nearest_train']
 
 # %% ../nbs/11_metrics.ipynb #7672e652
 class FeatureStats(NamedTuple):
@@ -718,6 +719,59 @@ def av_align(frames,  # `f 3 h w`, uint8 or float in [0, 1]
     video_peaks = motion_peaks(default(motion, lambda: motion_curve(frames)), fps, min_rise)
     return peak_iou(audio_peaks, video_peaks, default(window, 1 / fps))
 
+# %% ../nbs/11_metrics.ipynb #5b7c0a11
+def match_counts(est, ref, tolerance: float = 0.1) -> np.ndarray:
+    "`[hits, detected, events]` of estimated times `est` against reference times `ref` (s), matched one to one within `tolerance`."
+    return np.array([len(matched_pairs(est, ref, tolerance)[0]), len(est), len(ref)], dtype=np.int64)
+
+def bounce_counts(frames,  # `f 3 h w` frames, uint8 or float in [0, 1]
+                  times, ids,  # the clip's visible bounces (`cmmd.data.visible_bounces`)
+                  fps: float = 10, tolerance: float = 0.1) -> np.ndarray:
+    "`[hits, detected, events]` of the bounces `motion_events` sees in `frames`, matched per colour to the true ones."
+    mt, mid = motion_events(frames, fps)
+    ids = np.asarray(ids)
+    return sum((match_counts(mt[mid == k], np.asarray(times)[ids == k], tolerance) for k in set(mid.tolist()) | set(ids.tolist())),
+               np.zeros(3, dtype=np.int64))
+
+def pooled_f1(counts) -> float:
+    "F1 of pooled `[hits, detected, events]` rows: 2·Σhits / (Σdetected + Σevents) (1 when both are empty)."
+    h, d, e = np.asarray(counts, dtype=np.float64).reshape(-1, 3).sum(0)
+    return 2 * h / (d + e) if d + e else 1.0
+
+def bootstrap_interval(counts,  # `n 3` per-clip `[hits, detected, events]`
+                       n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple:
+    "Percentile bootstrap interval of the pooled F1, resampling clips with replacement."
+    c = np.asarray(counts, dtype=np.float64).reshape(-1, 3)
+    if len(c) == 0: return (float("nan"), float("nan"))
+    idx = np.random.default_rng(seed).integers(0, len(c), (n_boot, len(c)))
+    s = c[idx].sum(1)  # n_boot 3
+    f1 = np.where(s[:, 1] + s[:, 2] > 0, 2 * s[:, 0] / np.maximum(s[:, 1] + s[:, 2], 1e-12), 1.0)
+    a = (1 - level) / 2
+    return float(np.quantile(f1, a)), float(np.quantile(f1, 1 - a))
+
+def random_times(n: int, duration: float, rng: np.random.Generator) -> np.ndarray:
+    "`n` event times drawn uniformly over `[0, duration)`: the chance detector with a matched count."
+    return np.sort(rng.uniform(0, duration, n))
+
+@dataclass
+class SyncRow:
+    "One row of a sync table: pooled precision, recall, F1, its bootstrap interval and the pooled counts."
+    f1: float
+    low: float  # bootstrap interval over clips
+    high: float
+    precision: float
+    recall: float
+    hits: float
+    detected: float
+    events: float
+    clips: int
+
+    @classmethod
+    def from_counts(cls, counts, n_boot: int = 2000, seed: int = 0) -> "SyncRow":
+        c = np.asarray(counts, dtype=np.float64).reshape(-1, 3)  # the random-times row averages draws: not whole
+        h, d, e = (float(v) for v in c.sum(0))
+        return cls(pooled_f1(c), *bootstrap_interval(c, n_boot, seed=seed), h / d if d else 1.0, h / e if e else 1.0, h, d, e, len(c))
+
 # %% ../nbs/11_metrics.ipynb #e17a7bb1
 def synthetic_sync(frames,  # `f 3 h w` generated (or real) frames
                    audio,  # mono waveform `n`
@@ -732,13 +786,146 @@ def synthetic_sync(frames,  # `f 3 h w` generated (or real) frames
     out = dict(zip(("audio_precision", "audio_recall", "audio_f1"), match_events(onsets, heard, tolerance)))
     out["audio_offset"] = float(np.mean(onsets[i] - heard[j])) if len(i) else float("nan")
     if exists(frames):
-        n = len(frames)
-        seen = [e for e in events if e.kind in ("impact", "beat") and 1 <= e.frame(fps) <= n - 2]  # a bounce needs a frame on each side
-        times, ids = motion_events(frames, fps)
-        hits = sum(len(matched_pairs(times[ids == k], [e.time for e in seen if e.identity == k], tolerance)[0]) for k in set(ids.tolist()))
-        p, r = (hits / len(times) if len(times) else 1.0), (hits / len(seen) if seen else 1.0)
+        seen = visible_bounces([e.time for e in events], [e.identity for e in events], [KINDS.index(e.kind) for e in events],
+                               fps=fps, frames=len(frames))
+        h, d, e = bounce_counts(frames, *seen, fps, tolerance)
+        p, r = (h / d if d else 1.0), (h / e if e else 1.0)
         out.update(video_precision=p, video_recall=r, video_f1=2 * p * r / (p + r) if p + r else 0.0)
     return out
+
+# %% ../nbs/11_metrics.ipynb #5b7c0a12
+SYNC_ROWS = ("generated", "ceiling", "chance_other", "chance_random")
+
+def _batches_of(dataset, n: int, size: int):
+    for lo in range(0, n, size): yield lo, torch.utils.data.default_collate([dataset[i] for i in range(lo, min(n, lo + size))])
+
+def _v2a_counts(wav, ref_wav, events: list, duration: float, sr: int, tolerance: float, rng) -> dict:
+    "Per-clip counts of the V2A rows: generated onsets against the clip's hits, the vocoded truth, another clip, random onsets."
+    n, out = len(events), {k: [] for k in SYNC_ROWS}
+    for j in range(n):
+        on = onset_times(wav[j], sr)
+        out["generated"].append(match_counts(on, events[j], tolerance))
+        out["ceiling"].append(match_counts(onset_times(ref_wav[j], sr), events[j], tolerance))
+        out["chance_other"].append(match_counts(on, events[(j + 1) % n], tolerance))
+        out["chance_random"].append(sum(match_counts(random_times(len(on), duration, rng), events[j], tolerance) for _ in range(10)) / 10)
+    return out
+
+def _a2v_counts(frames, ref_frames, bounces: list, fps: float, tolerance: float, rng) -> dict:
+    "Per-clip counts of the A2V rows: generated bounces, the autoencoded truth, another clip's bounces, random times."
+    n, out, duration = len(bounces), {k: [] for k in SYNC_ROWS}, frames.shape[2] / fps
+    for j in range(n):
+        fr = frames[j].transpose(0, 1)  # f 3 H W
+        mt, mid = motion_events(fr, fps)
+        out["generated"].append(bounce_counts(fr, *bounces[j], fps, tolerance))
+        out["ceiling"].append(bounce_counts(ref_frames[j].transpose(0, 1), *bounces[j], fps, tolerance))
+        out["chance_other"].append(bounce_counts(fr, *bounces[(j + 1) % n], fps, tolerance))
+        rnd = [match_counts(random_times(len(mt), duration, rng), bounces[j][0], tolerance) for _ in range(10)]
+        out["chance_random"].append(sum(rnd) / 10)
+    return out
+
+@torch.no_grad()
+def sync_benchmark(pipe,  # a `CMMDPipeline` (U-Net, autoencoder, vocoder, schedule and its sampler defaults)
+                   dataset,  # held-out synthetic items (`SyntheticAVDataset`: frames, audio, mel and the true events)
+                   n: int = 64,  # clips (the first n)
+                   steps: int = 25,  # sampler steps
+                   tasks=("v2a", "a2v"),
+                   batch_size: int = 16,  # clips per sampler call
+                   seed: int = 0,  # sampler noise and the random-onset chance
+                   tolerance: float = 0.1,  # s
+                   n_boot: int = 2000,
+                   progress: bool = False, **sampler_kw) -> dict:
+    """The sync benchmark of synthetic clips: for V2A the onsets of the generated sound, for A2V the bounces of the
+    generated frames, matched to the true events within ±tolerance; per task the generated row, its ceiling (the truth
+    through the vocoder / the autoencoder), chance as the other clip's events and as random times with the matched
+    count, each a pooled F1 with a bootstrap interval over clips. `sampler_kw` overrides the pipeline's defaults."""
+    from cmmd.sampler import sample
+    n = min(n, len(dataset))
+    fps, sr, frames = pipe.clip.fps, pipe.clip.sample_rate, pipe.clip.frames
+    kw = {**pipe.conditioning, **sampler_kw}
+    g, rng = torch.Generator(pipe.device).manual_seed(seed), np.random.default_rng(seed)
+    counts = {t: {k: [] for k in SYNC_ROWS} for t in tasks}
+    for lo, batch in _batches_of(dataset, n, batch_size):
+        if progress: print(f"sync benchmark: clips {lo}..{min(n, lo + batch_size) - 1} of {n}", flush=True)
+        video = pipe.autoencoder.encode(batch["video"]).to(pipe.device)
+        mel = batch["mel"].to(pipe.device)
+        b = video.shape[0]
+        if "v2a" in tasks:
+            gen = sample(pipe.unet, pipe.schedule, task="v2a", video=video, mel_shape=tuple(mel.shape), steps=steps,
+                         generator=g, progress=False, **kw).mel
+            wav, ref = pipe.vocoder(gen.float()).cpu(), pipe.vocoder(mel.float()).cpu()
+            events = [batch["event_times"][j, : int(batch["n_events"][j])].numpy() for j in range(b)]
+            for k, v in _v2a_counts(wav, ref, events, frames / fps, sr, tolerance, rng).items(): counts["v2a"][k] += v
+        if "a2v" in tasks:
+            lat = sample(pipe.unet, pipe.schedule, task="a2v", mel=mel, video_shape=tuple(video.shape), steps=steps,
+                         generator=g, progress=False, **kw).video
+            gen_frames, ref_frames = pipe.autoencoder.decode(lat).float().cpu(), pipe.autoencoder.decode(video).float().cpu()
+            bounces = [visible_bounces(batch["event_times"][j], batch["event_ids"][j], batch["event_kinds"][j],
+                                       int(batch["n_events"][j]), fps, frames) for j in range(b)]
+            for k, v in _a2v_counts(gen_frames, ref_frames, bounces, fps, tolerance, rng).items(): counts["a2v"][k] += v
+    return {t: {k: SyncRow.from_counts(np.asarray(v), n_boot, seed) for k, v in rows.items()} for t, rows in counts.items()}
+
+def format_sync_table(scores: dict) -> str:
+    "A text table of `sync_benchmark`: F1 [95 % interval] with precision, recall and counts per task and row."
+    names = dict(v2a="V2A onsets", a2v="A2V bounces")
+    rows = [f"{'':36s} {'F1':>6s} {'95% interval':>15s} {'prec.':>6s} {'recall':>6s}  hits / detected / events (clips)"]
+    label = dict(generated="generated", ceiling="ceiling (truth, coded)", chance_other="chance (other clip)",
+                 chance_random="chance (random times)")
+    for task, r in scores.items():
+        for k, s in r.items():
+            s = SyncRow(**s) if isinstance(s, dict) else s  # as read back from sync.json
+            rows.append(f"{names.get(task, task) + ' ' + label[k]:36s} {s.f1:6.3f} [{s.low:5.3f}, {s.high:5.3f}] "
+                        f"{s.precision:6.3f} {s.recall:6.3f}  {s.hits:g} / {s.detected:g} / {s.events:g} ({s.clips})")
+    return "\n".join(rows)
+
+# %% ../nbs/11_metrics.ipynb #5b7c0a13
+def _rolled(x: torch.Tensor, steps: int, dim: int) -> torch.Tensor: return torch.roll(x, steps, dims=dim)
+
+@torch.no_grad()
+def cross_modal_gap(unet,  # callable (video, mel, t `b` or `b 2`) -> (v_video, v_mel)
+                    schedule,  # its `NoiseSchedule`
+                    video: torch.Tensor,  # clean latents `b c f h w` (b >= 2)
+                    mel: torch.Tensor,  # clean mel `b 1 m t`
+                    timesteps=(200, 500, 800, 950),  # noise levels of the target modality
+                    shift_seconds: float = 0.4,  # the shifted condition
+                    fps: float = 10, hop_seconds: float = 0.016,
+                    condition: str = "replace",  # "replace": the condition noised to the same t (the paper); "clean": at t = 0
+                    seed: int = 0) -> dict:
+    """Does the model use the other modality? The target modality's v-loss given its own condition, another clip's
+    (the batch rolled by one) and its own shifted by `shift_seconds`, with the same noise; `gap_other` and `gap_shift`
+    are the relative increases in %. Zero gaps: the branch ignores the other modality."""
+    if video.shape[0] < 2: raise ValueError(f"cross_modal_gap needs at least 2 clips to mismatch, got {video.shape[0]}")
+    if condition not in ("replace", "clean"): raise ValueError(f"condition must be 'replace' or 'clean', got {condition!r}")
+    g = torch.Generator().manual_seed(seed)
+    nv = torch.randn(video.shape, generator=g).to(video)
+    nm = torch.randn(mel.shape, generator=g).to(mel)
+    b, out = video.shape[0], {"audio": {}, "video": {}}
+    shifts = dict(video=round(shift_seconds * fps), audio=round(shift_seconds / hop_seconds))
+    for t in timesteps:
+        tb = torch.full((b,), int(t), dtype=torch.long, device=video.device)
+        tc = tb if condition == "replace" else torch.zeros_like(tb)
+        for target in ("audio", "video"):
+            x0, noise, c0, cnoise, dim = ((mel, nm, video, nv, 2) if target == "audio" else (video, nv, mel, nm, 3))
+            xt = schedule.add_noise(x0, noise, tb)
+            vt = schedule.velocity(x0, noise, tb)
+            losses = {}
+            cshift = shifts["video" if target == "audio" else "audio"]
+            for name, c in (("own", c0), ("other", _rolled(c0, 1, 0)), ("shift", _rolled(c0, cshift, dim))):
+                ci = schedule.add_noise(c, cnoise, tc) if condition == "replace" else c
+                ts = tb if condition == "replace" else torch.stack([tc, tb] if target == "audio" else [tb, tc], 1)
+                pv, pm = unet(*((ci, xt) if target == "audio" else (xt, ci)), ts)[:2]
+                pred = pm if target == "audio" else pv
+                losses[name] = float((pred.float() - vt.float()).pow(2).mean())
+            losses["gap_other"] = 100 * (losses["other"] / losses["own"] - 1)
+            losses["gap_shift"] = 100 * (losses["shift"] / losses["own"] - 1)
+            out[target][int(t)] = losses
+    return out
+
+def format_gap(gap: dict) -> str:
+    "A text table of `cross_modal_gap`: per target and t, the loss with its own condition and the two gaps (%)."
+    rows = [f"{'target':7s} {'t':>4s} {'own loss':>9s} {'other clip':>11s} {'shifted':>8s}"]
+    for target, per_t in gap.items():
+        for t, r in per_t.items(): rows.append(f"{target:7s} {t:4d} {r['own']:9.4f} {r['gap_other']:+10.2f}% {r['gap_shift']:+7.2f}%")
+    return "\n".join(rows)
 
 # %% ../nbs/11_metrics.ipynb #0f0d0109
 class NearestTrain(NamedTuple):

@@ -27,8 +27,9 @@ from .diffusion import NoiseSchedule
 from .sampler import GraphedDenoiser, sample, sample_long
 
 # %% auto #0
-__all__ = ['PIPELINE_PRESETS', 'SAMPLER_DEFAULTS', 'PIPELINE_FILE', 'TASKS', 'CMMDPipeline', 'mel_frames_covering',
-           'PipelineOutput', 'GenerateError', 'preview_figure', 'load_pipeline', 'generate_file', 'cmmd_generate']
+__all__ = ['PIPELINE_PRESETS', 'SAMPLER_DEFAULTS', 'CONDITIONING_KEYS', 'PIPELINE_FILE', 'TASKS', 'CMMDPipeline',
+           'mel_frames_covering', 'PipelineOutput', 'GenerateError', 'preview_figure', 'load_pipeline', 'generate_file',
+           'cmmd_generate']
 
 # %% ../nbs/10_pipeline.ipynb #b5d4ef39
 PIPELINE_PRESETS = {
@@ -37,7 +38,8 @@ PIPELINE_PRESETS = {
     "paper-64": dict(unet="paper-64", autoencoder="taef2", clip="paper-64"),
     "paper-128": dict(unet="paper-128", autoencoder="taef2", clip="paper-128"),
 }
-SAMPLER_DEFAULTS = dict(sampler="ddim", steps=50, guidance=0.0, eta=0.0)
+SAMPLER_DEFAULTS = dict(sampler="ddim", steps=50, guidance=0.0, eta=0.0, condition="replace", cfg_scale=1.0, fusion_scale=1.0)
+CONDITIONING_KEYS = ("guidance", "condition", "cfg_scale", "fusion_scale")  # how the sampler conditions (`Denoiser`)
 PIPELINE_FILE = "pipeline.json"
 
 def _as_clip(clip) -> ClipSpec:
@@ -87,6 +89,11 @@ class CMMDPipeline:
 
     @property
     def device(self) -> torch.device: return next(self.unet.parameters()).device
+
+    @property
+    def conditioning(self) -> dict:
+        "The sampler's conditioning settings from `sampler_defaults` (λ, condition, cfg_scale, fusion_scale)."
+        return {k: self.sampler_defaults[k] for k in CONDITIONING_KEYS}
 
     def to(self, device=None, dtype=None) -> "CMMDPipeline":
         "Move the networks (in place) and return the pipeline."
@@ -278,7 +285,7 @@ def _call(self: CMMDPipeline,
     p = mel_preset(self.mel)
     t = mel_frames_covering(n, p.hop_length)
     d = self.sampler_defaults
-    kw = dict(task=task, sampler=default(sampler, d["sampler"]), steps=default(steps, d["steps"]),
+    kw = dict(self.conditioning, task=task, sampler=default(sampler, d["sampler"]), steps=default(steps, d["steps"]),
               eta=default(eta, d["eta"]), guidance=default(guidance, d["guidance"]), generator=generator,
               progress=progress, callback=callback, fps=self.clip.fps, hop_seconds=p.hop_length / p.sample_rate,
               video_shape=(1, *self.latent_shape[:1], f, *self.latent_shape[1:]), mel_shape=(1, 1, p.n_mels, t))

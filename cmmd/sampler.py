@@ -13,12 +13,13 @@ import torch
 from tqdm.auto import tqdm
 
 from .core import check_video, check_mel, exists, default
-from .diffusion import NoiseSchedule, draw_noise
+from .diffusion import modality_timesteps, NoiseSchedule, draw_noise
 
 # %% auto #0
-__all__ = ['SPACINGS', 'KNOWN', 'TASKS', 'SAMPLERS', 'ddim_timesteps', 'predict_x0', 'Known', 'as_known', 'replace_known',
-           'finish_known', 'predict_x0_guided', 'SampleOutput', 'ddim_step', 'sample_ddim', 'mel_frames_for', 'sample',
-           'dpmpp_scheduler', 'sample_dpmpp', 'Windows', 'long_windows', 'sample_long', 'GraphedDenoiser']
+__all__ = ['SPACINGS', 'KNOWN', 'CONDITIONS', 'TASKS', 'SAMPLERS', 'ddim_timesteps', 'predict_x0', 'Known', 'as_known',
+           'replace_known', 'finish_known', 'predict_x0_guided', 'Denoiser', 'SampleOutput', 'ddim_step', 'sample_ddim',
+           'mel_frames_for', 'sample', 'dpmpp_scheduler', 'sample_dpmpp', 'Windows', 'long_windows', 'sample_long',
+           'GraphedDenoiser']
 
 # %% ../nbs/09_sampler.ipynb #e3428069
 SPACINGS = ("trailing", "leading")
@@ -46,12 +47,14 @@ def predict_x0(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel)
                schedule: NoiseSchedule,  # the schedule the model was trained with
                video_t: torch.Tensor,  # noisy video latents `b c f h w`
                mel_t: torch.Tensor,  # noisy mel `b 1 m t`
-               t,  # timestep: an int or a `b` vector
+               t,  # timestep: an int, a `b` vector, or `b 2` per modality (video, audio)
+               **kw,  # passed to the model (e.g. fuse=False)
                ) -> tuple:
     "One network evaluation: (x0_video, x0_mel, v_video, v_mel) from the v-prediction (Eq. 2)."
-    tb = _timestep_vector(t, video_t)
-    v_video, v_mel = model(video_t, mel_t, tb)
-    return schedule.x0_from_v(video_t, v_video, tb), schedule.x0_from_v(mel_t, v_mel, tb), v_video, v_mel
+    tb = t if torch.is_tensor(t) and t.ndim == 2 else _timestep_vector(t, video_t)
+    tv, ta = modality_timesteps(tb, video_t.shape[0])
+    v_video, v_mel = model(video_t, mel_t, tb, **kw)
+    return schedule.x0_from_v(video_t, v_video, tv), schedule.x0_from_v(mel_t, v_mel, ta), v_video, v_mel
 
 # %% ../nbs/09_sampler.ipynb #cca9de15
 @dataclass
@@ -132,6 +135,81 @@ def predict_x0_guided(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_
     (x0v, vv), (x0m, vm) = out
     return x0v, x0m, vv, vm
 
+# %% ../nbs/09_sampler.ipynb #d3e4f5a6
+CONDITIONS = ("replace", "clean")
+
+class Denoiser:
+    """The sampler's network evaluation at step t with the conditioning applied. The known modality is re-noised to t
+    (`condition="replace"`, Eq. 5) or given clean at its own timestep 0 (`"clean"`, for a model trained with
+    per-modality timesteps); reconstruction guidance (Eq. 3) when λ > 0; classifier-free guidance, whose unconditional
+    branch sees the condition dropped (its fixed noise at t = T − 1, as trained with condition dropout); fusion
+    guidance, whose unconditional branch is the same network with its fusion blocks off. With both:
+    v = v_c + (s_cfg − 1)(v_c − v_drop) + (s_fus − 1)(v_c − v_nofusion)."""
+    def __init__(self, model, schedule: NoiseSchedule,
+                 known: Known,  # what is known (as `as_known` gives it)
+                 noise_video: torch.Tensor, noise_mel: torch.Tensor,  # ε of Eq. 5 for known elements (and dropped conditions)
+                 condition: str = "replace",  # one of CONDITIONS
+                 guidance: float = 0.0,  # λ of Eq. 3 (with condition="replace")
+                 cfg_scale: float = 1.0,  # classifier-free guidance scale (1: off); needs a fully known modality
+                 fusion_scale: float = 1.0,  # fusion guidance scale (1: off)
+                 fixed_noise: bool = True,  # one ε for the known modality (Eq. 5) or a fresh one each step
+                 generator: torch.Generator | None = None):  # for fresh replacement noise
+        if condition not in CONDITIONS: raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
+        if guidance < 0: raise ValueError(f"guidance (λ) must be >= 0, got {guidance}")
+        if cfg_scale < 0 or fusion_scale < 0: raise ValueError(f"cfg_scale and fusion_scale must be >= 0, got {cfg_scale} and {fusion_scale}")
+        self.model, self.schedule, self.known, self.noise = model, schedule, known, [noise_video, noise_mel]
+        self.guidance, self.cfg_scale, self.fusion_scale = (guidance if known.any else 0.0), cfg_scale, fusion_scale
+        self.fixed_noise, self.generator = fixed_noise, generator
+        self.masks, self.clean_values = (known.video_mask, known.mel_mask), (known.video, known.mel)
+        self.full = [exists(m) and bool(m.all()) for m in self.masks]  # a whole modality known (V2A, A2V)
+        self.clean = [condition == "clean" and f for f in self.full]
+        self.replaced = [exists(m) and not c for m, c in zip(self.masks, self.clean)]
+        if self.guidance > 0 and any(self.clean):
+            raise ValueError("reconstruction guidance (λ > 0) needs condition='replace': a clean condition has no error to guide by")
+        if cfg_scale != 1 and not any(self.full):
+            raise ValueError("classifier-free guidance (cfg_scale != 1) needs a fully known modality (V2A or A2V)")
+
+    @property
+    def evaluations(self) -> int:
+        "Network evaluations per step (reconstruction guidance's backward not counted)."
+        return 1 + (self.cfg_scale != 1) + (self.fusion_scale != 1)
+
+    def inputs(self, x_video: torch.Tensor, x_mel: torch.Tensor, t, drop: bool = False) -> tuple:
+        "(video, mel, timesteps) for the network: a clean condition at timestep 0, a dropped one as noise at T − 1."
+        tb = _timestep_vector(t, x_video)
+        xs, ts = [x_video, x_mel], [tb, tb]
+        for i in range(2):
+            if drop and self.full[i]: xs[i], ts[i] = self.noise[i], torch.full_like(tb, self.schedule.num_train_timesteps - 1)
+            elif self.clean[i]: xs[i], ts[i] = self.clean_values[i].to(xs[i].dtype), torch.zeros_like(tb)
+        return xs[0], xs[1], (tb if ts[0] is ts[1] else torch.stack(ts, 1))
+
+    def velocity(self, x_video: torch.Tensor, x_mel: torch.Tensor, t) -> tuple:
+        "The guided `(v_video, v_mel)` at the replaced state."
+        if self.guidance > 0: vv, vm = predict_x0_guided(self.model, self.schedule, x_video, x_mel, t, self.known, self.guidance)[2:]
+        else: vv, vm = self.model(*self.inputs(x_video, x_mel, t))[:2]
+        gv, gm = vv, vm
+        for scale, drop, fuse in [(self.cfg_scale, True, True), (self.fusion_scale, False, False)]:
+            if scale == 1: continue
+            uv, um = self.model(*self.inputs(x_video, x_mel, t, drop), **({} if fuse else dict(fuse=False)))[:2]
+            gv, gm = gv + (scale - 1) * (vv - uv), gm + (scale - 1) * (vm - um)  # each term from the conditional v_c
+        return gv, gm
+
+    def __call__(self, x_video: torch.Tensor, x_mel: torch.Tensor, t: int) -> tuple:
+        "`(x_video, x_mel, x0_video, x0_mel, v_video, v_mel)` at step t: the state after replacement and its estimates."
+        s = self.schedule
+        if any(self.replaced):
+            if not self.fixed_noise: self.noise = list(_fresh_noise(x_video, x_mel, self.known, self.generator))
+            x_video, x_mel = replace_known(s, x_video, x_mel, t, Known(*self.clean_values, *[m if r else None for m, r in zip(self.masks, self.replaced)]), *self.noise)
+        xs, v = [x_video, x_mel], list(self.velocity(x_video, x_mel, t))
+        tb = _timestep_vector(t, x_video)
+        x0 = [s.x0_from_v(x, vi, tb) for x, vi in zip(xs, v)]
+        for i in range(2):
+            if self.clean[i]:  # the state's own v at t that points at the clean value: the sampler's step stays consistent
+                c = self.clean_values[i].to(x0[i].dtype)
+                a, sg = s._coefs(tb, c)
+                x0[i], v[i] = c, ((a * xs[i] - c) / sg).to(v[i].dtype)
+        return x_video, x_mel, x0[0], x0[1], v[0], v[1]
+
 # %% ../nbs/09_sampler.ipynb #4617685b
 @dataclass
 class SampleOutput:
@@ -157,10 +235,6 @@ def ddim_step(x_t: torch.Tensor,  # current sample
     x = math.sqrt(abar_prev) * x0 + math.sqrt(max(1 - abar_prev - sigma ** 2, 0.0)) * eps
     return x + sigma * z if sigma > 0 else x
 
-def _guiding(known: Known, guidance: float) -> bool:
-    if guidance < 0: raise ValueError(f"guidance (λ) must be >= 0, got {guidance}")
-    return guidance > 0 and known.any
-
 def _fresh_noise(x_video, x_mel, known: Known, generator):
     "Replacement noise drawn anew: video, then mel, for the modalities with a known part."
     nv = draw_noise(x_video, generator) if exists(known.video_mask) else x_video
@@ -183,26 +257,23 @@ def sample_ddim(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel)
                 generator: torch.Generator | None = None,  # for fresh replacement noise and η > 0
                 callback=None,  # called with dict(step, t, video, mel, x0_video, x0_mel) after each step
                 progress: bool = True,  # show a progress bar
+                **conditioning,  # `Denoiser` options: condition, cfg_scale, fusion_scale
                 ) -> SampleOutput:
-    "DDIM over video and audio with a shared timestep; replacement (Eq. 5) and reconstruction guidance (Eq. 3)."
-    known = as_known(known, cond, mask)
-    guided = _guiding(known, guidance)
+    "DDIM over video and audio with a shared timestep; the conditioning (Eq. 5, Eq. 3, CFG, fusion guidance) is `Denoiser`'s."
     ts = [int(t) for t in timesteps]
     x_video, x_mel = x_video.clone(), x_mel.clone()
-    noise_video, noise_mel = x_video, x_mel
+    known = as_known(known, cond, mask)
+    denoise = Denoiser(model, schedule, known, x_video, x_mel, guidance=guidance, fixed_noise=fixed_noise,
+                       generator=generator, **conditioning)
     for i, t in enumerate(tqdm(ts, disable=not progress, desc="DDIM")):
-        if known.any:
-            if not fixed_noise: noise_video, noise_mel = _fresh_noise(x_video, x_mel, known, generator)
-            x_video, x_mel = replace_known(schedule, x_video, x_mel, t, known, noise_video, noise_mel)
-        if guided: x0v, x0m, vv, vm = predict_x0_guided(model, schedule, x_video, x_mel, t, known, guidance)
-        else: x0v, x0m, vv, vm = predict_x0(model, schedule, x_video, x_mel, t)
+        x_video, x_mel, x0v, x0m, vv, vm = denoise(x_video, x_mel, t)
         abar_t, abar_prev = _abar(schedule, t), _abar(schedule, ts[i + 1] if i + 1 < len(ts) else -1)
         zv, zm = (draw_noise(x_video, generator), draw_noise(x_mel, generator)) if eta > 0 else (None, None)
         tb = _timestep_vector(t, x_video)
         x_video = ddim_step(x_video, x0v, schedule.eps_from_v(x_video, vv, tb), abar_t, abar_prev, eta, zv)
         x_mel = ddim_step(x_mel, x0m, schedule.eps_from_v(x_mel, vm, tb), abar_t, abar_prev, eta, zm)
         if exists(callback): callback(dict(step=i, t=t, video=x_video, mel=x_mel, x0_video=x0v, x0_mel=x0m))
-    return SampleOutput(*finish_known(x_video, x_mel, known), nfe=len(ts))
+    return SampleOutput(*finish_known(x_video, x_mel, known), nfe=len(ts) * denoise.evaluations)
 
 # %% ../nbs/09_sampler.ipynb #e16b8630
 TASKS = ("joint", "v2a", "a2v")
@@ -273,6 +344,7 @@ def sample(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel), e.g. 
            spacing: str = "trailing",  # timestep spacing (see `ddim_timesteps`)
            fps: float = 10,  # video frame rate (to infer the mel length for v2a)
            hop_seconds: float = 0.016,  # mel hop (to infer the mel length for v2a)
+           **conditioning,  # `Denoiser` options: condition ("replace" or "clean"), cfg_scale, fusion_scale
            ) -> SampleOutput:
     "Generate both modalities (joint), audio for a video (v2a) or video for audio (a2v)."
     video_shape, mel_shape, device, dtype, factor = _resolve(model, task, sampler, video, mel, video_shape, mel_shape,
@@ -284,7 +356,7 @@ def sample(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel), e.g. 
     run = sample_ddim if sampler == "ddim" else sample_dpmpp
     return run(model, schedule, x_video, x_mel, ddim_timesteps(schedule, steps, spacing), known=known, cond=cond,
                guidance=guidance, eta=eta, fixed_noise=fixed_noise, generator=generator, callback=callback,
-               progress=progress)
+               progress=progress, **conditioning)
 
 # %% ../nbs/09_sampler.ipynb #3c32f63d
 def dpmpp_scheduler(schedule: NoiseSchedule,  # the noise schedule
@@ -315,25 +387,22 @@ def sample_dpmpp(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel)
                  callback=None,  # called with dict(step, t, video, mel, x0_video, x0_mel) after each step
                  progress: bool = True,  # show a progress bar
                  solver_order: int = 2,  # DPM-Solver++ order
+                 **conditioning,  # `Denoiser` options: condition, cfg_scale, fusion_scale
                  ) -> SampleOutput:
     "DPM-Solver++ (Lu et al. 2022) over video and audio, with replacement (Eq. 5) and reconstruction guidance (Eq. 3)."
     if eta != 0: raise ValueError(f"sample_dpmpp is deterministic: eta must be 0, got {eta} (use sample_ddim for η > 0)")
-    known = as_known(known, cond, mask)
-    guided = _guiding(known, guidance)
     ts = [int(t) for t in timesteps]
     sched_video, sched_mel = dpmpp_scheduler(schedule, ts, solver_order), dpmpp_scheduler(schedule, ts, solver_order)
     x_video, x_mel = x_video.clone(), x_mel.clone()
-    noise_video, noise_mel = x_video, x_mel
+    known = as_known(known, cond, mask)
+    denoise = Denoiser(model, schedule, known, x_video, x_mel, guidance=guidance, fixed_noise=fixed_noise,
+                       generator=generator, **conditioning)
     for i, t in enumerate(tqdm(ts, disable=not progress, desc="DPM-Solver++")):
-        if known.any:
-            if not fixed_noise: noise_video, noise_mel = _fresh_noise(x_video, x_mel, known, generator)
-            x_video, x_mel = replace_known(schedule, x_video, x_mel, t, known, noise_video, noise_mel)
-        if guided: x0v, x0m, vv, vm = predict_x0_guided(model, schedule, x_video, x_mel, t, known, guidance)
-        else: x0v, x0m, vv, vm = predict_x0(model, schedule, x_video, x_mel, t)
+        x_video, x_mel, x0v, x0m, vv, vm = denoise(x_video, x_mel, t)
         x_video = sched_video.step(vv, t, x_video).prev_sample
         x_mel = sched_mel.step(vm, t, x_mel).prev_sample
         if exists(callback): callback(dict(step=i, t=t, video=x_video, mel=x_mel, x0_video=x0v, x0_mel=x0m))
-    return SampleOutput(*finish_known(x_video, x_mel, known), nfe=len(ts))
+    return SampleOutput(*finish_known(x_video, x_mel, known), nfe=len(ts) * denoise.evaluations)
 
 # %% ../nbs/09_sampler.ipynb #d50bd07f
 @dataclass
@@ -389,6 +458,7 @@ def sample_long(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel), 
                 callback=None,  # called each step with dict(window, step, t, video, mel, x0_video, x0_mel)
                 progress: bool = True,  # show a progress bar over the windows
                 spacing: str = "trailing",  # timestep spacing (see `ddim_timesteps`)
+                **conditioning,  # `Denoiser` options: condition, cfg_scale, fusion_scale
                 ) -> SampleOutput:
     "Generate a clip of any length with overlapping windows; each window's overlap with the last is known (Eq. 5)."
     video_shape, mel_shape, device, dtype, factor = _resolve(model, task, sampler, video, mel, video_shape, mel_shape,
@@ -409,7 +479,7 @@ def sample_long(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel), 
         known = Known(out_video[:, :, sv], out_mel[..., sm], mv if mv.any() else None, mm if mm.any() else None)
         cb = (lambda d, k=k: callback(dict(window=k, **d))) if exists(callback) else None
         res = run(model, schedule, noise_video[:, :, sv], noise_mel[..., sm], ts, known=known, guidance=guidance,
-                  eta=eta, fixed_noise=fixed_noise, generator=generator, callback=cb, progress=False)
+                  eta=eta, fixed_noise=fixed_noise, generator=generator, callback=cb, progress=False, **conditioning)
         out_video[:, :, sv], out_mel[..., sm], nfe = res.video, res.mel, nfe + res.nfe
         known_video[sv], known_mel[sm] = True, True
     return SampleOutput(out_video[:, :, :F], out_mel[..., :M], nfe)
@@ -452,7 +522,8 @@ class GraphedDenoiser(torch.nn.Module):
             self._tensors = list(self.unet.parameters()) + list(self.unet.buffers())
         return tuple(p.data_ptr() for p in self._tensors)
 
-    def forward(self, video: torch.Tensor, mel: torch.Tensor, t: torch.Tensor) -> tuple:
+    def forward(self, video: torch.Tensor, mel: torch.Tensor, t: torch.Tensor, fuse: bool = True) -> tuple:
+        if not fuse: return self.unet(video, mel, t, fuse=False)  # fusion guidance's second branch: eager
         if torch.is_grad_enabled() or video.device.type != "cuda": return self.unet(video, mel, t)
         weights = self._weights()
         if weights != getattr(self, "_recorded_weights", None):

@@ -18,25 +18,28 @@ from tqdm.auto import tqdm
 import cmmd
 from .core import ClipSpec, clip_spec, exists, default, to_device
 from .media import mel_preset, write_mp4, denormalize_mel
-from .data import SyntheticAVConfig, SyntheticAVDataset, onset_times, match_events, motion_events
+from .data import SyntheticAVConfig, SyntheticAVDataset
 from .cache import ClipCache, ClipCacheDataset
 from .latents import FrameAutoencoder, load_autoencoder
 from .negatives import NegativeConfig, make_negatives, cache_context
-from .diffusion import NoiseSchedule, draw_noise
+from .diffusion import NoiseSchedule, draw_noise, conditional_timesteps
 from .contrastive import contrastive_loss
 from .sampler import sample
 from .vocoder import flatten_optimizer, unflatten_optimizer
 from .pipeline import CMMDPipeline, PIPELINE_PRESETS, preview_figure
+from .metrics import sync_benchmark, format_sync_table
 
 # %% auto #0
-__all__ = ['CONFIG_DIR', 'CHECKPOINT_PREFIX', 'TrainConfig', 'find_config', 'parse_overrides', 'load_config', 'derive_seed',
-           'stream_positions', 'StepBatches', 'SeededItems', 'build_datasets', 'model_inputs', 'EMA', 'lr_factor',
-           'CheckpointError', 'TrainingError', 'checkpoint_root', 'list_checkpoints', 'resolve_resume',
-           'save_checkpoint', 'load_checkpoint', 'position_noise', 'training_loss', 'validation_loss', 'sync_scores',
-           'format_sync', 'write_samples', 'read_metrics', 'TrainResult', 'build_pipeline', 'train', 'parse_args',
+__all__ = ['CONDITIONING', 'CONFIG_DIR', 'CHECKPOINT_PREFIX', 'TrainConfig', 'find_config', 'parse_overrides', 'load_config',
+           'derive_seed', 'stream_positions', 'StepBatches', 'SeededItems', 'build_datasets', 'model_inputs', 'EMA',
+           'lr_factor', 'CheckpointError', 'TrainingError', 'checkpoint_root', 'list_checkpoints', 'resolve_resume',
+           'save_checkpoint', 'load_checkpoint', 'position_noise', 'training_loss', 'train_step', 'validation_loss',
+           'validation_gap', 'write_samples', 'read_metrics', 'TrainResult', 'build_pipeline', 'train', 'parse_args',
            'cpu_thread_count', 'main']
 
 # %% ../nbs/12_training.ipynb #7efcd03c
+CONDITIONING = ("shared", "per-modality")
+
 @dataclass
 class TrainConfig:
     "A training run. The defaults are the built-in CPU demo (`configs/demo.yaml`)."
@@ -56,7 +59,7 @@ class TrainConfig:
     # model
     preset: str = "demo"  # pipeline preset: tiny, demo, paper-64, paper-128 (U-Net, autoencoder, clip spec)
     autoencoder: str | None = None  # override the preset's frame autoencoder (e.g. "taef2"; a cache fixes its own)
-    unet: dict = field(default_factory=dict)  # `CMMDUNet` config overrides, e.g. {fusion: none}
+    unet: dict = field(default_factory=lambda: {"fusion_pool": "proj-max"})  # `CMMDUNet` config overrides, e.g. {fusion: none}
     init: str | None = None  # start from the U-Net of this pipeline folder (fine-tuning)
     gradient_checkpointing: bool = False
     compile: str | None = None  # torch.compile mode for the U-Net ("default", "reduce-overhead": CUDA graphs too, "max-autotune", ...); None: eager
@@ -66,7 +69,15 @@ class TrainConfig:
     n_negatives: int | None = 2  # negative pairs per direction and step (None: one per clip)
     negatives: dict = field(default_factory=dict)  # `NegativeConfig` overrides (kind mix, shift range)
     bounded: bool = False  # the smooth-hinge variant of the negative term
-    min_snr_gamma: float | None = 5.0  # Min-SNR-γ loss weighting (None: off)
+    min_snr_gamma: float | None = None  # Min-SNR-γ loss weighting (None: off, the plain v-loss, which keeps the weight of
+                                        # high noise, where a conditional model learns the target from the condition)
+    conditioning: str = "per-modality"  # "shared": one timestep for both modalities (the paper); "per-modality": each clip
+                                  # trained as joint, V2A or A2V (`conditional_timesteps`; beyond the paper)
+    cond_modes: tuple = (0.2, 0.4, 0.4)  # per-modality: probabilities of joint, V2A, A2V clips
+    cond_max_t: int = 50  # per-modality: a condition is noised to a timestep in 0..cond_max_t
+    cond_dropout: float = 0.1  # per-modality: probability of a dropped condition (for classifier-free guidance)
+    sampler: dict = field(default_factory=lambda: {"condition": "clean"})  # `SAMPLER_DEFAULTS` overrides for samples, sync scores and the saved
+                                                 # pipeline (e.g. {condition: clean, cfg_scale: 2.0})
     loss_weights: tuple = (1.0, 1.0)  # (video, audio) weights inside every L_jdiff
     schedule: str = "cosine"  # noise schedule (`NoiseSchedule.from_name`)
     # optimisation
@@ -96,7 +107,7 @@ class TrainConfig:
     sample_every: int = 0  # steps between sample sets (0: only at the end)
     n_samples: int = 4  # held-out clips sampled (V2A and A2V) each time
     sample_steps: int = 25  # DDIM steps of those samples
-    eval_clips: int = 16  # held-out synthetic clips for the final sync scores (0: skip)
+    eval_clips: int = 64  # held-out synthetic clips for the final sync benchmark (0: skip)
     eval_steps: int = 25  # DDIM steps of the sync evaluation
     tensorboard: bool = True  # TensorBoard logs in output_dir/logs
 
@@ -108,9 +119,10 @@ class TrainConfig:
         for k in ("max_steps", "batch_size", "grad_accum", "max_bad_steps", "keep_checkpoints"):
             if getattr(self, k) < 1: raise ValueError(f"TrainConfig.{k} must be >= 1, got {getattr(self, k)}")
         if exists(self.cpu_threads) and self.cpu_threads < 1: raise ValueError(f"TrainConfig.cpu_threads must be >= 1 or None, got {self.cpu_threads}")
-        for k in ("synthetic", "unet", "negatives"):
+        if self.conditioning not in CONDITIONING: raise ValueError(f"TrainConfig.conditioning: expected one of {CONDITIONING}, got {self.conditioning!r}")
+        for k in ("synthetic", "unet", "negatives", "sampler"):
             if not isinstance(getattr(self, k), dict): raise TypeError(f"TrainConfig.{k} must be a mapping of overrides, got {getattr(self, k)!r}")
-        self.betas, self.loss_weights = tuple(self.betas), tuple(self.loss_weights)
+        self.betas, self.loss_weights, self.cond_modes = tuple(self.betas), tuple(self.loss_weights), tuple(self.cond_modes)
 
     def to_dict(self) -> dict: return json.loads(json.dumps(asdict(self)))
 
@@ -493,13 +505,29 @@ def _negative_config(cfg: TrainConfig, clip: ClipSpec, mel: str) -> NegativeConf
 
 def training_loss(unet, x: dict, t, noise_video, noise_mel, cfg: TrainConfig, schedule: NoiseSchedule,
                   negcfg: NegativeConfig, generator: torch.Generator):
-    "The objective of one micro-batch: Eq. 6 with negatives from `make_negatives` (η > 0), else Eq. 2."
-    neg = None
+    "The objective of one micro-batch: Eq. 6 with negatives from `make_negatives` (η > 0), else Eq. 2; per-modality conditional modes when configured."
+    neg, targets = None, None
+    if cfg.conditioning == "per-modality":
+        t, targets = conditional_timesteps(t, cfg.cond_modes, cfg.cond_max_t, cfg.cond_dropout, schedule.num_train_timesteps, generator)
     if cfg.contrastive_weight > 0: neg = make_negatives(x["video"], x["mel"], negcfg, generator, **x["context"])
     return contrastive_loss(unet, x["video"], x["mel"], neg.audio if neg else None, neg.video if neg else None,
                             eta=cfg.contrastive_weight, n_negatives=cfg.n_negatives, schedule=schedule,
                             weights=cfg.loss_weights, min_snr_gamma=cfg.min_snr_gamma, bounded=cfg.bounded,
-                            t=t, noise_video=noise_video, noise_mel=noise_mel, generator=generator)
+                            t=t, noise_video=noise_video, noise_mel=noise_mel, generator=generator, targets=targets)
+
+def train_step(unet, batch: dict,  # the model and a collated batch of `SeededItems` (with `position_seed`)
+               autoencoder: FrameAutoencoder, cfg: TrainConfig, schedule: NoiseSchedule, negcfg: NegativeConfig,
+               generator: torch.Generator,  # the step's generator (negatives, conditional modes)
+               layout=None, device="cpu",  # a cache's latent layout; where the model is
+               autocast=contextlib.nullcontext,  # a context factory for the forward (e.g. `accelerator.autocast`)
+               backward=None,  # called with the scaled loss (e.g. `accelerator.backward`); None: no backward
+               scale: float = 1.0):  # loss scale for the backward (1 / grad_accum)
+    "One micro-step of training: model inputs, per-clip t and noise, the objective (`training_loss`), its backward."
+    x = model_inputs(batch, autoencoder, layout, device)
+    t, nv, nm = position_noise(batch["position_seed"], x["video"], x["mel"], schedule)
+    with autocast(): o = training_loss(unet, x, t, nv, nm, cfg, schedule, negcfg, generator)
+    if exists(backward): backward(o.loss * scale)
+    return o
 
 # %% ../nbs/12_training.ipynb #6b4d4592
 def _batches(dataset, n: int, size: int):
@@ -522,83 +550,15 @@ def validation_loss(unet: nn.Module, dataset, autoencoder: FrameAutoencoder, sch
         tot["val_loss"] += out.loss.item(); tot["val_video"] += out.video.sum().item(); tot["val_audio"] += out.audio.sum().item()
     return {k: v / n for k, v in tot.items()}
 
-def _events(item: dict) -> np.ndarray:
-    return item["event_times"][: int(item["n_events"])].numpy()
-
-def _visible(item: dict, fps: int, frames: int) -> tuple:
-    "(times, identities) of the impacts/beats shown by a synthetic clip, away from its first and last frame."
-    n = int(item["n_events"])
-    t, ids, kinds = item["event_times"][:n].numpy(), item["event_ids"][:n].numpy(), item["event_kinds"][:n].numpy()
-    keep = (kinds <= 1) & (np.floor(t * fps + 0.5) >= 1) & (np.floor(t * fps + 0.5) <= frames - 2)
-    return t[keep], ids[keep]
-
-def _prf(hits: int, est: int, ref: int) -> dict:
-    p, r = (hits / est if est else 1.0), (hits / ref if ref else 1.0)
-    return dict(precision=p, recall=r, f1=2 * p * r / (p + r) if p + r else 0.0, hits=hits, detected=est, events=ref)
-
 @torch.no_grad()
-def sync_scores(pipe: CMMDPipeline,  # a pipeline (its U-Net, autoencoder, vocoder and schedule are used)
-                dataset,  # synthetic items with known event times (e.g. held-out `SyntheticAVDataset` clips)
-                n: int | None = None,  # clips to score (default: all)
-                steps: int = 25,  # DDIM steps
-                tasks=("v2a", "a2v"),
-                seed: int = 0,  # sampler noise
-                batch_size: int = 8,
-                tolerance: float = 0.1,  # seconds
-                progress: bool = False) -> dict:
-    "Onset sync of V2A (and bounce sync of A2V) against the known impact times, pooled over clips, with ceiling and chance; V2A AV-Align."
-    from cmmd.data import matched_pairs
-    n = len(dataset) if n is None else min(n, len(dataset))
-    fps, frames, sr = pipe.clip.fps, pipe.clip.frames, pipe.clip.sample_rate
-    from cmmd.metrics import av_align
-    c = {k: [0, 0, 0] for k in ("v2a", "v2a_ground_truth", "v2a_chance", "a2v", "a2v_ground_truth")}
-    align = dict(generated=[], ground_truth=[], chance=[])
-    g = torch.Generator(pipe.device).manual_seed(seed)
-    items = [dataset[i] for i in range(n)]
-    add = lambda key, est, ref: [c[key].__setitem__(j, c[key][j] + v) for j, v in enumerate((len(matched_pairs(est, ref, tolerance)[0]), len(est), len(ref)))]
-    for lo in tqdm(range(0, n, batch_size), disable=not progress, desc="sync scores"):
-        chunk = items[lo:lo + batch_size]
-        batch = torch.utils.data.default_collate(chunk)
-        x = model_inputs(batch, pipe.autoencoder, None, pipe.device)
-        if "v2a" in tasks:
-            gen = sample(pipe.unet, pipe.schedule, task="v2a", video=x["video"], mel_shape=tuple(x["mel"].shape),
-                         steps=steps, generator=g, progress=False).mel
-            wav, ref_wav = pipe.vocoder(gen.float()).cpu(), pipe.vocoder(x["mel"].float()).cpu()
-            for j, it in enumerate(chunk):
-                on = onset_times(wav[j], sr)
-                add("v2a", on, _events(it)); add("v2a_ground_truth", onset_times(ref_wav[j], sr), _events(it))
-                other = chunk[(j + 1) % len(chunk)] if len(chunk) > 1 else items[(lo + j + 1) % n]
-                add("v2a_chance", on, _events(other))
-                real = it["video"].transpose(0, 1)  # f 3 H W, the real frames
-                for key, audio in (("generated", wav[j]), ("ground_truth", it["audio"]), ("chance", other["audio"])):
-                    align[key].append(av_align(real, audio, fps, sr))
-        if "a2v" in tasks:
-            gen = sample(pipe.unet, pipe.schedule, task="a2v", mel=x["mel"], video_shape=tuple(x["video"].shape),
-                         steps=steps, generator=g, progress=False).video
-            frames_gen = pipe.autoencoder.decode(gen).cpu()
-            frames_ref = pipe.autoencoder.decode(x["video"]).cpu()
-            for j, it in enumerate(chunk):
-                vt, vid = _visible(it, fps, frames)
-                for key, fr in (("a2v", frames_gen[j]), ("a2v_ground_truth", frames_ref[j])):
-                    mt, mid = motion_events(fr.transpose(0, 1), fps)
-                    for idn in set(mid.tolist()) | set(vid.tolist()):
-                        add(key, mt[mid == idn], vt[vid == idn])
-    out = {k: _prf(*v) for k, v in c.items() if v[2] or v[1]}
-    if align["generated"]: out["v2a_av_align"] = {k: float(np.mean(v)) for k, v in align.items()}
-    return out
-
-def format_sync(scores: dict) -> str:
-    "A small table of `sync_scores`."
-    rows = [f"{'':24s} {'precision':>9s} {'recall':>7s} {'F1':>6s}  (hits / detected / events)"]
-    names = dict(v2a="V2A generated", v2a_ground_truth="V2A ground truth", v2a_chance="V2A chance (other clip)",
-                 a2v="A2V generated", a2v_ground_truth="A2V autoencoded truth")
-    for k, s in scores.items():
-        if k == "v2a_av_align": continue
-        rows.append(f"{names.get(k, k):24s} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:6.3f}  ({s['hits']} / {s['detected']} / {s['events']})")
-    if "v2a_av_align" in scores:
-        a = scores["v2a_av_align"]
-        rows.append(f"V2A AV-Align: generated {a['generated']:.3f}, ground truth {a['ground_truth']:.3f}, chance {a['chance']:.3f}")
-    return "\n".join(rows)
+def validation_gap(unet: nn.Module, dataset, autoencoder: FrameAutoencoder, schedule: NoiseSchedule, n: int,
+                   layout=None, condition: str = "replace", timesteps=(200, 500, 800, 950)) -> dict:
+    "`cross_modal_gap` (%) of `n` held-out clips, flat for the logs: `gap_audio_800` (another clip's video), `shift_audio_800`, ..."
+    from cmmd.metrics import cross_modal_gap
+    x = model_inputs(next(_batches(dataset, min(n, len(dataset)), n)), autoencoder, layout, next(unet.parameters()).device)
+    g = cross_modal_gap(unet, schedule, x["video"], x["mel"], timesteps, condition=condition)
+    return {f"{k}_{target}_{t}": r["gap_" + ("other" if k == "gap" else "shift")] for target, per_t in g.items()
+            for t, r in per_t.items() for k in ("gap", "shift")}
 
 # %% ../nbs/12_training.ipynb #00262f98
 @torch.no_grad()
@@ -611,8 +571,8 @@ def write_samples(pipe: CMMDPipeline, dataset, folder, n: int = 2, steps: int = 
     batch = torch.utils.data.default_collate([dataset[i] for i in range(n)])
     x = model_inputs(batch, pipe.autoencoder, layout, pipe.device)
     g = torch.Generator(pipe.device).manual_seed(seed)
-    mel = sample(pipe.unet, pipe.schedule, task="v2a", video=x["video"], mel_shape=tuple(x["mel"].shape), steps=steps, generator=g, progress=False).mel
-    lat = sample(pipe.unet, pipe.schedule, task="a2v", mel=x["mel"], video_shape=tuple(x["video"].shape), steps=steps, generator=g, progress=False).video
+    mel = sample(pipe.unet, pipe.schedule, task="v2a", video=x["video"], mel_shape=tuple(x["mel"].shape), steps=steps, generator=g, progress=False, **pipe.conditioning).mel
+    lat = sample(pipe.unet, pipe.schedule, task="a2v", mel=x["mel"], video_shape=tuple(x["video"].shape), steps=steps, generator=g, progress=False, **pipe.conditioning).video
     real = batch["video"].float() if "audio" in batch else pipe.autoencoder.decode(x["video"]).cpu()  # pixels: synthetic
     gen_frames = pipe.autoencoder.decode(lat).cpu()
     wav_gen = pipe.vocoder(mel.float()).cpu()
@@ -650,7 +610,7 @@ class TrainResult:
     step: int  # optimiser steps completed
     bad_steps: int  # steps skipped for a non-finite loss
     stopped_early: bool  # by `time_limit`
-    sync: dict | None  # `sync_scores` of the held-out clips (synthetic data)
+    sync: dict | None  # `cmmd.metrics.sync_benchmark` of the held-out clips (synthetic data), rows as dicts
     seconds: float  # wall time of this call
 
 def build_pipeline(cfg: TrainConfig, data_autoencoder=None) -> CMMDPipeline:
@@ -739,10 +699,11 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
         "Validation loss and samples from the EMA weights (main process)."
         if not main: return {}
         ema_pipe = CMMDPipeline(ema.model, ae, vocoder=pipe._vocoder or pipe.vocoder_source, clip=pipe.clip, mel=pipe.mel,
-                                schedule=schedule, trained=True)
+                                schedule=schedule, sampler_defaults=cfg.sampler, trained=True)
         rec = {}
         if final or (cfg.val_every and step % cfg.val_every == 0):
             rec = validation_loss(ema.model, sets["val"], ae, schedule, cfg.val_clips, layout, seed=cfg.seed)
+            if cfg.val_clips >= 2: rec.update(validation_gap(ema.model, sets["val"], ae, schedule, cfg.val_clips, layout, ema_pipe.conditioning["condition"]))
             acc.log(rec, step=step); metrics.write(json.dumps({"step": step, **rec}) + "\n"); metrics.flush()
         if cfg.n_samples and (final or (cfg.sample_every and step % cfg.sample_every == 0)):
             write_samples(ema_pipe, sets["val"], out / "samples" / f"step-{step:08d}", cfg.n_samples, cfg.sample_steps, cfg.seed, layout)
@@ -792,15 +753,10 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
         terms = torch.zeros(4, device=dev)  # loss, joint, neg_audio, neg_video (means over micro-steps)
         for a in range(cfg.grad_accum):
             if cfg.compile: torch.compiler.cudagraph_mark_step_begin()  # mode reduce-overhead: a new forward + backward
-            batch = next(loader)
-            x = model_inputs(batch, ae, layout, dev)
-            t, nv, nm = position_noise(batch["position_seed"], x["video"], x["mel"], schedule)
             g = torch.Generator().manual_seed(derive_seed(cfg.seed, step, a, rank, 0x4E47))
-            sync = a == cfg.grad_accum - 1
-            with (contextlib.nullcontext() if sync else acc.no_sync(unet)):
-                with acc.autocast():
-                    o = training_loss(unet, x, t, nv, nm, cfg, schedule, negcfg, g)
-                acc.backward(o.loss / cfg.grad_accum)
+            with (contextlib.nullcontext() if a == cfg.grad_accum - 1 else acc.no_sync(unet)):
+                o = train_step(unet, next(loader), ae, cfg, schedule, negcfg, g, layout, dev, acc.autocast, acc.backward,
+                               1 / cfg.grad_accum)
             parts = [o.loss, o.joint.loss] + [(n.loss if exists(n) else o.loss.new_zeros(())) for n in (o.neg_audio, o.neg_video)]
             terms += torch.stack([p.detach().float() for p in parts]) / cfg.grad_accum
         terms = acc.reduce(terms, "mean")
@@ -843,12 +799,13 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
     if main:
         snapshot(step, final=True)
         final = CMMDPipeline(ema.model, ae, vocoder=pipe._vocoder or pipe.vocoder_source, clip=pipe.clip, mel=pipe.mel,
-                             schedule=schedule, trained=True,
+                             schedule=schedule, sampler_defaults=cfg.sampler, trained=True,
                              note=f"cmmd.training: {cfg.preset} preset, {step} steps of batch {cfg.batch_size}, "
                                   f"η={cfg.contrastive_weight}, data={cfg.data}, seed={cfg.seed} (EMA weights)")
         pipeline_dir = final.save_pretrained(out / "pipeline")
         if exists(sets.get("eval")) and cfg.eval_clips:
-            sync = sync_scores(final, sets["eval"], cfg.eval_clips, cfg.eval_steps, seed=cfg.seed, progress=progress)
+            scores = sync_benchmark(final, sets["eval"], cfg.eval_clips, cfg.eval_steps, seed=cfg.seed, progress=progress)
+            sync = {task: {k: asdict(r) for k, r in rows.items()} for task, rows in scores.items()}
             (out / "sync.json").write_text(json.dumps(sync, indent=1))
         metrics.close()
     acc.wait_for_everyone()
@@ -886,7 +843,8 @@ def main(argv=None):
         print(f"\n{res.step} steps of {cfg.batch_size} clips in {res.seconds / 60:.1f} min, evaluation included "
               f"({res.bad_steps} skipped); pipeline: {res.pipeline_dir}")
         print(f"samples: {res.output_dir / 'samples'}   logs: tensorboard --logdir {res.output_dir / 'logs'}")
-        if res.sync: print("\nsync of held-out clips (onsets within ±100 ms of the true impacts):\n" + format_sync(res.sync))
+        if res.sync: print("\nsync of held-out clips (events within ±100 ms of the true impacts; F1 with its 95 % bootstrap "
+                           "interval over clips):\n" + format_sync_table(res.sync))
         if res.stopped_early: print(f"(time_limit of {cfg.time_limit:g} min reached before max_steps={cfg.max_steps}: "
                                     "--resume latest continues the run)")
     return res

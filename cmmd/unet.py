@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_unet.ipynb #6873ff1a
 from __future__ import annotations
-import inspect, math
+import functools, inspect, math
 from typing import NamedTuple
 
 import torch
@@ -18,10 +18,11 @@ from diffusers.models.modeling_utils import ModelMixin
 from .core import ShapeError, check_video, check_mel, exists
 
 # %% auto #0
-__all__ = ['TEMPORAL_MIXING', 'RESAMPLE_MODES', 'FUSION_POOL', 'FUSION_COMBINE', 'FUSION', 'UNET_PRESETS', 'zero_init',
-           'GroupNorm', 'LayerNorm', 'group_norm', 'timestep_embedding', 'rotary_tables', 'rotary', 'Attention',
-           'ResBlock', 'TemporalConv', 'VideoBlock', 'AudioBlock', 'resample_time', 'FusionMix', 'EasyFusion',
-           'window_indices', 'WindowCrossAttention', 'Stage', 'Resample', 'UNetOutput', 'CMMDUNet', 'unet_preset']
+__all__ = ['TEMPORAL_MIXING', 'RESAMPLE_MODES', 'FUSION_POOL', 'FUSION_COMBINE', 'FUSION_NORM', 'FUSION', 'UNET_PRESETS',
+           'zero_init', 'GroupNorm', 'LayerNorm', 'group_norm', 'timestep_embedding', 'rotary_tables', 'rotary',
+           'Attention', 'ResBlock', 'TemporalConv', 'VideoBlock', 'AudioBlock', 'time_resample_matrix', 'resample_time',
+           'FusionMix', 'EasyFusion', 'window_indices', 'WindowCrossAttention', 'Stage', 'Resample', 'UNetOutput',
+           'CMMDUNet', 'split_timesteps', 'unet_preset']
 
 # %% ../nbs/06_unet.ipynb #8329a09e
 def zero_init(module: nn.Module) -> nn.Module:
@@ -192,15 +193,39 @@ class AudioBlock(nn.Module):
         return x
 
 # %% ../nbs/06_unet.ipynb #e96139ac
-RESAMPLE_MODES = {"linear": dict(mode="linear", align_corners=False), "nearest": dict(mode="nearest-exact"),
-                  "area": dict(mode="area")}
+RESAMPLE_MODES = ("linear", "nearest", "area")
 
-def resample_time(x: torch.Tensor,  # features `b c n` on `n` time steps spanning the clip
+def time_resample_matrix(n0: int,  # time steps of the source
+                         n: int,  # time steps wanted
+                         mode: str = "linear",  # one of RESAMPLE_MODES
+                         device=None, dtype=torch.float32) -> torch.Tensor:
+    """`n n0` weights that resample a time axis: step `i` of `n` is the point sample at `i·D/n` (frame k of a video at
+    k/fps, mel frame j at j·hop), read at source position `u = i·n0/n`. `linear` is a triangle of half-width
+    `max(1, n0/n)` source steps around `u` (linear interpolation when upsampling, an antialiasing low-pass when
+    downsampling), `area` a box of width `max(1, n0/n)`, `nearest` the closest step; rows sum to one."""
+    if mode not in RESAMPLE_MODES: raise ValueError(f"resample mode must be one of {RESAMPLE_MODES}, got {mode!r}")
+    u = torch.arange(n, dtype=torch.float64)[:, None] * (n0 / n)
+    d = (torch.arange(n0, dtype=torch.float64)[None, :] - u).abs()
+    r = max(1.0, n0 / n)
+    if mode == "nearest": w = (d == d.min(1, keepdim=True).values).double(); w = w * (w.cumsum(1) == 1)
+    elif mode == "area": w = (d <= r / 2 + 1e-9).double()
+    else: w = (1 - d / r).clamp(min=0)
+    empty = w.sum(1) == 0  # past the last source step (the clip's end): the nearest one
+    w[empty] = (d[empty] == d[empty].min(1, keepdim=True).values).double()
+    return (w / w.sum(1, keepdim=True)).to(device=device, dtype=dtype)
+
+def resample_time(x: torch.Tensor,  # features `b c n0` on `n0` point samples at `k·D/n0` spanning the clip
                   n: int,  # the number of time steps wanted
                   mode: str = "linear"  # one of RESAMPLE_MODES
                   ) -> torch.Tensor:
-    "Resample `b c n0` onto `n` steps over the same duration; step `i` of `n` sits at the centre `(i + 0.5) / n` of its interval."
-    return F.interpolate(x, size=n, **RESAMPLE_MODES[mode])
+    "Resample `b c n0` onto `n` steps over the same duration, step `i` at time `i·D/n` (see `time_resample_matrix`)."
+    if x.shape[-1] == n: return x
+    return torch.einsum("bck,nk->bcn", x, _resample_weights(x.shape[-1], n, mode, x.device, x.dtype))
+
+@functools.lru_cache(maxsize=64)
+def _resample_weights(n0: int, n: int, mode: str, device, dtype) -> torch.Tensor:
+    "`time_resample_matrix`, made once per shape, mode, device and dtype."
+    return time_resample_matrix(n0, n, mode, device, dtype)
 
 # %% ../nbs/06_unet.ipynb #9776dbb6
 class FusionMix(nn.Module):
@@ -220,28 +245,36 @@ class FusionMix(nn.Module):
         if self.combine == "add": return c.expand_as(xn)
         return self.out(F.silu(self.proj_x(xn) + c))
 
-FUSION_POOL, FUSION_COMBINE = ("mean", "max"), ("concat", "add")
+FUSION_POOL, FUSION_COMBINE, FUSION_NORM = ("mean", "max", "proj-mean", "proj-max"), ("concat", "add"), ("clip", "frame")
 
 class EasyFusion(nn.Module):
     "Easy fusion between video `b c f h w` and audio `b c m t`: pool, resample the time axis, broadcast, combine, residual add."
     def __init__(self,
                  video_dim: int,  # video channels at this level
                  audio_dim: int,  # audio channels at this level
-                 pool: str = "mean",  # how a time step is summarised: one of FUSION_POOL
+                 pool: str = "mean",  # how a time step is summarised: one of FUSION_POOL ("proj-": a learned 1×1
+                                      # projection and SiLU at every position first, so a local cue can be detected
+                                      # before it is averaged away)
                  resample: str = "linear",  # how time axes are matched: one of RESAMPLE_MODES
                  combine: str = "concat",  # one of FUSION_COMBINE
-                 groups: int = 32):
+                 groups: int = 32,
+                 norm: str = "clip",  # video statistics over the whole clip, or per frame (FUSION_NORM)
+                 ):
         super().__init__()
-        self.pool, self.resample = pool, resample
+        self.pool, self.resample, self.norm = pool, resample, norm
         self.norm_v, self.norm_a = group_norm(video_dim, groups), group_norm(audio_dim, groups)
+        if pool.startswith("proj-"): self.feat_v, self.feat_a = nn.Conv2d(video_dim, video_dim, 1), nn.Conv2d(audio_dim, audio_dim, 1)
         self.a2v = FusionMix(video_dim, audio_dim, combine)  # updates the video from the audio
         self.v2a = FusionMix(audio_dim, video_dim, combine)  # updates the audio from the video
 
     def forward(self, v: torch.Tensor, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, f, h, t = v.shape[0], v.shape[2], v.shape[3], a.shape[3]
-        vn = rearrange(self.norm_v(rearrange(v, "b c f h w -> (b f) c h w")), "(b f) c h w -> b c f (h w)", b=b)
+        if self.norm == "clip": vn = self.norm_v(rearrange(v, "b c f h w -> b c f (h w)"))  # a frame keeps its level
+        else: vn = rearrange(self.norm_v(rearrange(v, "b c f h w -> (b f) c h w")), "(b f) c h w -> b c f (h w)", b=b)
         an = rearrange(self.norm_a(a), "b c m t -> b c t m")
-        pv, pa = reduce(vn, "b c f s -> b c f", self.pool), reduce(an, "b c t m -> b c t", self.pool)
+        fv, fa = (F.silu(self.feat_v(vn)), F.silu(self.feat_a(an))) if self.pool.startswith("proj-") else (vn, an)
+        op = self.pool.removeprefix("proj-")
+        pv, pa = reduce(fv, "b c f s -> b c f", op), reduce(fa, "b c t m -> b c t", op)
         dv = self.a2v(vn, resample_time(pa, f, self.resample))  # b c f (h w)
         da = self.v2a(an, resample_time(pv, t, self.resample))  # b c t m
         return v + rearrange(dv, "b c f (h w) -> b c f h w", h=h), a + rearrange(da, "b c t m -> b c m t")
@@ -252,10 +285,10 @@ def window_indices(n_query: int,  # time steps of the querying modality
                    length: int,  # key steps per window (clipped to n_key)
                    shift: torch.Tensor | int = 0,  # offset of all windows, in key steps
                    device=None) -> torch.Tensor:
-    "Indices `n_query length` of the `length` consecutive key steps centred on each query step's centre time."
+    "Indices `n_query length` of the `length` consecutive key steps centred on each query step's time (step i at i·D/n)."
     length = min(length, n_key)
-    centre = (torch.arange(n_query, device=device) + 0.5) * (n_key / n_query)
-    start = (torch.floor(centre - length / 2 + 0.5) + shift).clamp(0, n_key - length).long()
+    centre = torch.arange(n_query, device=device) * (n_key / n_query)  # the query's time, in key steps
+    start = (torch.floor(centre - (length - 1) / 2 + 0.5) + shift).clamp(0, n_key - length).long()
     return start[:, None] + torch.arange(length, device=device)
 
 class WindowCrossAttention(nn.Module):
@@ -289,10 +322,11 @@ class Stage(nn.Module):
         super().__init__()
         self.video, self.audio, self.fusion = nn.ModuleList(video_blocks), nn.ModuleList(audio_blocks), fusion
 
-    def forward(self, v: torch.Tensor, a: torch.Tensor, emb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        for blk in self.video: v = blk(v, emb)
-        for blk in self.audio: a = blk(a, emb)
-        if exists(self.fusion): v, a = self.fusion(v, a)
+    def forward(self, v: torch.Tensor, a: torch.Tensor, emb_v: torch.Tensor, emb_a: torch.Tensor,
+                fuse: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        for blk in self.video: v = blk(v, emb_v)
+        for blk in self.audio: a = blk(a, emb_a)
+        if exists(self.fusion) and fuse: v, a = self.fusion(v, a)
         return v, a
 
 class Resample(nn.Module):
@@ -338,6 +372,8 @@ class CMMDUNet(ModelMixin, ConfigMixin):
                  fusion_pool: str = "mean",  # easy fusion: one of FUSION_POOL
                  fusion_resample: str = "linear",  # easy fusion: one of RESAMPLE_MODES
                  fusion_combine: str = "concat",  # easy fusion: one of FUSION_COMBINE
+                 fusion_norm: str = "clip",  # easy fusion: normalise the video over the clip ("frame": per frame, which
+                                             # removes each frame's level before pooling, so a flash barely shows)
                  fusion_levels: str | tuple = "all",  # "all" or the level indices with a fusion block (encoder and decoder)
                  fusion_mid: bool = True,  # a fusion block in the middle stage too
                  cross_attn_window: int = 1,  # cross-attn fusion: video frames per window
@@ -350,7 +386,7 @@ class CMMDUNet(ModelMixin, ConfigMixin):
         n_levels = len(channel_mult)
         for name, value, choices in [("fusion", fusion, FUSION), ("fusion_pool", fusion_pool, FUSION_POOL),
                                      ("fusion_resample", fusion_resample, tuple(RESAMPLE_MODES)),
-                                     ("fusion_combine", fusion_combine, FUSION_COMBINE),
+                                     ("fusion_combine", fusion_combine, FUSION_COMBINE), ("fusion_norm", fusion_norm, FUSION_NORM),
                                      ("temporal_mixing", temporal_mixing, TEMPORAL_MIXING)]:
             if value not in choices: raise ValueError(f"CMMDUNet: {name}={value!r} is not one of {choices}")
         if audio_time_downsample < 1 or audio_time_downsample & (audio_time_downsample - 1):
@@ -373,7 +409,7 @@ class CMMDUNet(ModelMixin, ConfigMixin):
 
         def fusion_block(i, use):
             if fusion == "none" or not use: return None
-            if fusion == "easy": return EasyFusion(vch[i], ach[i], fusion_pool, fusion_resample, fusion_combine, norm_groups)
+            if fusion == "easy": return EasyFusion(vch[i], ach[i], fusion_pool, fusion_resample, fusion_combine, norm_groups, fusion_norm)
             return WindowCrossAttention(vch[i], ach[i], cross_attn_window, cross_attn_shift, attention_head_dim)
 
         def stage(i, vin, ain, n, att, use_fusion):
@@ -417,29 +453,40 @@ def _run(self: CMMDUNet, block: nn.Module, *args):
     if self.gradient_checkpointing and torch.is_grad_enabled(): return self._gradient_checkpointing_func(block, *args)
     return block(*args)
 
+def split_timesteps(timestep, b: int, device) -> tuple:
+    "`(t_video, t_audio)`, each `b`, from one shared timestep (a number or `b`) or per-modality ones (`b 2`: video, audio)."
+    t = torch.as_tensor(timestep, device=device)
+    if t.ndim == 2:
+        if t.shape != (b, 2): raise ShapeError(f"timestep: per-modality timesteps must have shape ({b}, 2) (video, audio), got {tuple(t.shape)}")
+        return t[:, 0], t[:, 1]
+    t = t.reshape(-1).expand(b)
+    return t, t
+
 @patch
 def forward(self: CMMDUNet,
             video: torch.Tensor,  # noisy video latents `b c f h w`
             mel: torch.Tensor,  # noisy normalised mel `b 1 m t`
-            timestep: torch.Tensor | float,  # diffusion step in [0, 1000): `b` values or one for the whole batch
+            timestep: torch.Tensor | float,  # diffusion step in [0, 1000): one, `b` shared, or `b 2` per modality (video, audio)
+            fuse: bool = True,  # False switches every fusion block off (two unconditional branches; fusion guidance)
             ) -> UNetOutput:
     "Predict `v` for both modalities (Eq. 2); outputs have the shapes of the inputs."
     self.check_inputs(video, mel)
     b = video.shape[0]
-    t = torch.as_tensor(timestep, device=video.device).reshape(-1).expand(b)
-    emb = self.time_embed(timestep_embedding(t, self.config.channels).to(video.dtype))
+    tv, ta = split_timesteps(timestep, b, video.device)
+    emb = self.time_embed(timestep_embedding(torch.cat([tv, ta]), self.config.channels).to(video.dtype))
+    ev, ea = emb[:b], emb[b:]
     v = rearrange(self.video_in(rearrange(video, "b c f h w -> (b f) c h w")), "(b f) c h w -> b c f h w", b=b)
     a = self.audio_in(mel)
     skips = []
     for i, stage in enumerate(self.encoder):
-        v, a = self._run(stage, v, a, emb)
+        v, a = self._run(stage, v, a, ev, ea, fuse)
         skips.append((v, a))
         if i < len(self.downsample): v, a = self.downsample[i](v, a)
-    v, a = self._run(self.mid, v, a, emb)
+    v, a = self._run(self.mid, v, a, ev, ea, fuse)
     for i in reversed(range(len(self.decoder))):
         if i < len(self.upsample): v, a = self.upsample[i](v, a)
         sv, sa = skips[i]
-        v, a = self._run(self.decoder[i], torch.cat([v, sv], dim=1), torch.cat([a, sa], dim=1), emb)
+        v, a = self._run(self.decoder[i], torch.cat([v, sv], dim=1), torch.cat([a, sa], dim=1), ev, ea, fuse)
     v = rearrange(self.video_out(rearrange(v, "b c f h w -> (b f) c h w")), "(b f) c h w -> b c f h w", b=b)
     return UNetOutput(video=v, audio=self.audio_out(a))
 
