@@ -204,8 +204,8 @@ def time_resample_matrix(n0: int,  # time steps of the source
     `max(1, n0/n)` source steps around `u` (linear interpolation when upsampling, an antialiasing low-pass when
     downsampling), `area` a box of width `max(1, n0/n)`, `nearest` the closest step; rows sum to one."""
     if mode not in RESAMPLE_MODES: raise ValueError(f"resample mode must be one of {RESAMPLE_MODES}, got {mode!r}")
-    u = torch.arange(n, dtype=torch.float64)[:, None] * (n0 / n)
-    d = (torch.arange(n0, dtype=torch.float64)[None, :] - u).abs()
+    u = torch.arange(n, dtype=torch.float64, device="cpu")[:, None] * (n0 / n)  # built on the CPU (also under a meta device)
+    d = (torch.arange(n0, dtype=torch.float64, device="cpu")[None, :] - u).abs()
     r = max(1.0, n0 / n)
     if mode == "nearest": w = (d == d.min(1, keepdim=True).values).double(); w = w * (w.cumsum(1) == 1)
     elif mode == "area": w = (d <= r / 2 + 1e-9).double()
