@@ -28,8 +28,8 @@ __all__ = ['I3D_BLOCKS', 'I3D_MIN_FRAMES', 'I3D_INSTALL', 'KINETICS400_CLASSES',
            'AudioEmbedder', 'LogMelEmbedder', 'embed_audio', 'fad', 'fad_per_sample', 'FADInf', 'fad_inf',
            'CLAPEmbedder', 'onset_envelope', 'estimate_tempo', 'beat_track', 'beat_hit_rate', 'beat_scores',
            'motion_curve', 'motion_peaks', 'peak_iou', 'av_align', 'match_counts', 'bounce_counts', 'pooled_f1',
-           'bootstrap_interval', 'random_times', 'SyncRow', 'synthetic_sync', 'sync_benchmark', 'format_sync_table',
-           'cross_modal_gap', 'format_gap', 'NearestTrain', 'clip_vectors', 'nearest_train']
+           'bootstrap_interval', 'random_times', 'SyncRow', 'synthetic_sync', 'collated_batches', 'sync_benchmark',
+           'format_sync_table', 'cross_modal_gap', 'format_gap', 'NearestTrain', 'clip_vectors', 'nearest_train']
 
 # %% ../nbs/11_metrics.ipynb #7672e652
 class FeatureStats(NamedTuple):
@@ -728,7 +728,10 @@ def bounce_counts(frames,  # `f 3 h w` frames, uint8 or float in [0, 1]
                   times, ids,  # the clip's visible bounces (`cmmd.data.visible_bounces`)
                   fps: float = 10, tolerance: float = 0.1) -> np.ndarray:
     "`[hits, detected, events]` of the bounces `motion_events` sees in `frames`, matched per colour to the true ones."
-    mt, mid = motion_events(frames, fps)
+    return _bounce_match(*motion_events(frames, fps), times, ids, tolerance)
+
+def _bounce_match(mt, mid, times, ids, tolerance: float) -> np.ndarray:
+    "`bounce_counts` of bounces already detected: times `mt` of colours `mid`."
     ids = np.asarray(ids)
     return sum((match_counts(mt[mid == k], np.asarray(times)[ids == k], tolerance) for k in set(mid.tolist()) | set(ids.tolist())),
                np.zeros(3, dtype=np.int64))
@@ -796,8 +799,9 @@ def synthetic_sync(frames,  # `f 3 h w` generated (or real) frames
 # %% ../nbs/11_metrics.ipynb #5b7c0a12
 SYNC_ROWS = ("generated", "ceiling", "chance_other", "chance_random")
 
-def _batches_of(dataset, n: int, size: int):
-    for lo in range(0, n, size): yield lo, torch.utils.data.default_collate([dataset[i] for i in range(lo, min(n, lo + size))])
+def collated_batches(dataset, n: int, size: int):
+    "Items `0 … n − 1` of `dataset` as collated batches of at most `size`."
+    for lo in range(0, n, size): yield torch.utils.data.default_collate([dataset[i] for i in range(lo, min(n, lo + size))])
 
 def _v2a_counts(wav, ref_wav, events: list, duration: float, sr: int, tolerance: float, rng) -> dict:
     "Per-clip counts of the V2A rows: generated onsets against the clip's hits, the vocoded truth, another clip, random onsets."
@@ -815,10 +819,10 @@ def _a2v_counts(frames, ref_frames, bounces: list, fps: float, tolerance: float,
     n, out, duration = len(bounces), {k: [] for k in SYNC_ROWS}, frames.shape[2] / fps
     for j in range(n):
         fr = frames[j].transpose(0, 1)  # f 3 H W
-        mt, mid = motion_events(fr, fps)
-        out["generated"].append(bounce_counts(fr, *bounces[j], fps, tolerance))
+        mt, mid = motion_events(fr, fps)  # once: scored against this clip's and another clip's bounces
+        out["generated"].append(_bounce_match(mt, mid, *bounces[j], tolerance))
         out["ceiling"].append(bounce_counts(ref_frames[j].transpose(0, 1), *bounces[j], fps, tolerance))
-        out["chance_other"].append(bounce_counts(fr, *bounces[(j + 1) % n], fps, tolerance))
+        out["chance_other"].append(_bounce_match(mt, mid, *bounces[(j + 1) % n], tolerance))
         rnd = [match_counts(random_times(len(mt), duration, rng), bounces[j][0], tolerance) for _ in range(10)]
         out["chance_random"].append(sum(rnd) / 10)
     return out
@@ -844,7 +848,7 @@ def sync_benchmark(pipe,  # a `CMMDPipeline` (U-Net, autoencoder, vocoder, sched
     kw = {**pipe.conditioning, **sampler_kw}
     g, rng = torch.Generator(pipe.device).manual_seed(seed), np.random.default_rng(seed)
     counts = {t: {k: [] for k in SYNC_ROWS} for t in tasks}
-    for lo, batch in _batches_of(dataset, n, batch_size):
+    for lo, batch in zip(range(0, n, batch_size), collated_batches(dataset, n, batch_size)):
         if progress: print(f"sync benchmark: clips {lo}..{min(n, lo + batch_size) - 1} of {n}", flush=True)
         video = pipe.autoencoder.encode(batch["video"]).to(pipe.device)
         mel = batch["mel"].to(pipe.device)
@@ -878,8 +882,6 @@ def format_sync_table(scores: dict) -> str:
     return "\n".join(rows)
 
 # %% ../nbs/11_metrics.ipynb #5b7c0a13
-def _rolled(x: torch.Tensor, steps: int, dim: int) -> torch.Tensor: return torch.roll(x, steps, dims=dim)
-
 @torch.no_grad()
 def cross_modal_gap(unet,  # callable (video, mel, t `b` or `b 2`) -> (v_video, v_mel)
                     schedule,  # its `NoiseSchedule`
@@ -909,7 +911,7 @@ def cross_modal_gap(unet,  # callable (video, mel, t `b` or `b 2`) -> (v_video, 
             vt = schedule.velocity(x0, noise, tb)
             losses = {}
             cshift = shifts["video" if target == "audio" else "audio"]
-            for name, c in (("own", c0), ("other", _rolled(c0, 1, 0)), ("shift", _rolled(c0, cshift, dim))):
+            for name, c in (("own", c0), ("other", torch.roll(c0, 1, 0)), ("shift", torch.roll(c0, cshift, dim))):
                 ci = schedule.add_noise(c, cnoise, tc) if condition == "replace" else c
                 ts = tb if condition == "replace" else torch.stack([tc, tb] if target == "audio" else [tb, tc], 1)
                 pv, pm = unet(*((ci, xt) if target == "audio" else (xt, ci)), ts)[:2]

@@ -27,7 +27,7 @@ from .contrastive import contrastive_loss
 from .sampler import sample
 from .vocoder import flatten_optimizer, unflatten_optimizer
 from .pipeline import CMMDPipeline, PIPELINE_PRESETS, preview_figure
-from .metrics import sync_benchmark, format_sync_table
+from .metrics import sync_benchmark, format_sync_table, collated_batches
 
 # %% auto #0
 __all__ = ['CONDITIONING', 'CONFIG_DIR', 'CHECKPOINT_PREFIX', 'TrainConfig', 'find_config', 'parse_overrides', 'load_config',
@@ -530,10 +530,6 @@ def train_step(unet, batch: dict,  # the model and a collated batch of `SeededIt
     return o
 
 # %% ../nbs/12_training.ipynb #6b4d4592
-def _batches(dataset, n: int, size: int):
-    "Items `0 … n − 1` of `dataset` as collated batches of at most `size`."
-    for lo in range(0, n, size): yield torch.utils.data.default_collate([dataset[i] for i in range(lo, min(n, lo + size))])
-
 @torch.no_grad()
 def validation_loss(unet: nn.Module, dataset, autoencoder: FrameAutoencoder, schedule: NoiseSchedule, n: int,
                     layout=None, batch_size: int = 8, seed: int = 0) -> dict:
@@ -542,7 +538,7 @@ def validation_loss(unet: nn.Module, dataset, autoencoder: FrameAutoencoder, sch
     dev, tot = next(unet.parameters()).device, dict(val_loss=0.0, val_video=0.0, val_audio=0.0)
     n = min(n, len(dataset))
     ts = torch.linspace(0, schedule.num_train_timesteps - 1, n).round().long()
-    for k, batch in enumerate(_batches(dataset, n, batch_size)):
+    for k, batch in enumerate(collated_batches(dataset, n, batch_size)):
         x = model_inputs(batch, autoencoder, layout, dev)
         lo, b = k * batch_size, x["video"].shape[0]
         _, nv, nm = position_noise(torch.arange(lo, lo + b) + seed * 1_000_003, x["video"], x["mel"], schedule)
@@ -555,7 +551,7 @@ def validation_gap(unet: nn.Module, dataset, autoencoder: FrameAutoencoder, sche
                    layout=None, condition: str = "replace", timesteps=(200, 500, 800, 950)) -> dict:
     "`cross_modal_gap` (%) of `n` held-out clips, flat for the logs: `gap_audio_800` (another clip's video), `shift_audio_800`, ..."
     from cmmd.metrics import cross_modal_gap
-    x = model_inputs(next(_batches(dataset, min(n, len(dataset)), n)), autoencoder, layout, next(unet.parameters()).device)
+    x = model_inputs(next(collated_batches(dataset, min(n, len(dataset)), n)), autoencoder, layout, next(unet.parameters()).device)
     g = cross_modal_gap(unet, schedule, x["video"], x["mel"], timesteps, condition=condition)
     return {f"{k}_{target}_{t}": r["gap_" + ("other" if k == "gap" else "shift")] for target, per_t in g.items()
             for t, r in per_t.items() for k in ("gap", "shift")}
