@@ -12,9 +12,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['VIDEO_LAYOUT', 'MEL_LAYOUT', 'CLIP_SPECS', 'exists', 'default', 'to_device', 'ShapeError', 'check_video', 'check_mel',
-           'ClipSpec', 'clip_spec', 'assets_dir', 'seed_everything', 'to_uint8_frames', 'show_frames', 'show_mel',
-           'play_audio', 'play_video']
+__all__ = ['VIDEO_LAYOUT', 'MEL_LAYOUT', 'CLIP_SPECS', 'PRECISIONS', 'exists', 'default', 'to_device', 'ShapeError',
+           'check_video', 'check_mel', 'ClipSpec', 'clip_spec', 'assets_dir', 'seed_everything', 'native_bf16',
+           'resolve_precision', 'to_uint8_frames', 'show_frames', 'show_mel', 'play_audio', 'play_video']
 
 # %% ../nbs/00_core.ipynb #646fd0b8
 def exists(x) -> bool:
@@ -118,6 +118,23 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     "Seed Python, NumPy and torch (all devices); return a CPU `torch.Generator` seeded the same way."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+# %% ../nbs/00_core.ipynb #8496f74f
+PRECISIONS = ("no", "bf16", "fp16", "auto")  # Accelerate's names, and "auto"
+
+def native_bf16(device="cpu") -> bool:
+    "Whether `device` computes in bf16 natively: a CUDA GPU with bf16 support, or a CPU with AVX512-BF16 or AMX."
+    device = torch.device(device)
+    if device.type == "cuda": return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    if device.type != "cpu": return False
+    probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    return any(bool(p()) for p in probes if callable(p))
+
+def resolve_precision(name: str,  # one of PRECISIONS
+                      device="cpu") -> str:
+    "`auto` as `bf16` where `native_bf16(device)`, else `no`; the other names as they are."
+    if name not in PRECISIONS: raise ValueError(f"precision: got {name!r}, expected one of {PRECISIONS}")
+    return ("bf16" if native_bf16(device) else "no") if name == "auto" else name
 
 # %% ../nbs/00_core.ipynb #2c94674a
 def to_uint8_frames(frames) -> np.ndarray:

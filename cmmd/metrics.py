@@ -837,31 +837,36 @@ def sync_benchmark(pipe,  # a `CMMDPipeline` (U-Net, autoencoder, vocoder, sched
                    seed: int = 0,  # sampler noise and the random-onset chance
                    tolerance: float = 0.1,  # s
                    n_boot: int = 2000,
-                   progress: bool = False, **sampler_kw) -> dict:
+                   progress: bool = False,
+                   dtype: torch.dtype | None = None,  # autocast the sampling and the vocoder to this dtype (e.g. torch.bfloat16)
+                   **sampler_kw) -> dict:
     """The sync benchmark of synthetic clips: for V2A the onsets of the generated sound, for A2V the bounces of the
     generated frames, matched to the true events within ±tolerance; per task the generated row, its ceiling (the truth
     through the vocoder / the autoencoder), chance as the other clip's events and as random times with the matched
-    count, each a pooled F1 with a bootstrap interval over clips. `sampler_kw` overrides the pipeline's defaults."""
+    count, each a pooled F1 with a bootstrap interval over clips. The pipeline's sampler and conditioning apply; `sampler_kw` overrides them."""
     from cmmd.sampler import sample
     n = min(n, len(dataset))
     fps, sr, frames = pipe.clip.fps, pipe.clip.sample_rate, pipe.clip.frames
-    kw = {**pipe.conditioning, **sampler_kw}
+    kw = {"sampler": pipe.sampler_defaults["sampler"], **pipe.conditioning, **sampler_kw}
     g, rng = torch.Generator(pipe.device).manual_seed(seed), np.random.default_rng(seed)
     counts = {t: {k: [] for k in SYNC_ROWS} for t in tasks}
+    amp = lambda: torch.autocast(pipe.device.type, dtype=dtype, enabled=exists(dtype))
     for lo, batch in zip(range(0, n, batch_size), collated_batches(dataset, n, batch_size)):
         if progress: print(f"sync benchmark: clips {lo}..{min(n, lo + batch_size) - 1} of {n}", flush=True)
         video = pipe.autoencoder.encode(batch["video"]).to(pipe.device)
         mel = batch["mel"].to(pipe.device)
         b = video.shape[0]
         if "v2a" in tasks:
-            gen = sample(pipe.unet, pipe.schedule, task="v2a", video=video, mel_shape=tuple(mel.shape), steps=steps,
-                         generator=g, progress=False, **kw).mel
-            wav, ref = pipe.vocoder(gen.float()).cpu(), pipe.vocoder(mel.float()).cpu()
+            with amp():
+                gen = sample(pipe.unet, pipe.schedule, task="v2a", video=video, mel_shape=tuple(mel.shape), steps=steps,
+                             generator=g, progress=False, **kw).mel
+                wav, ref = pipe.vocoder(gen.float()).float().cpu(), pipe.vocoder(mel.float()).float().cpu()
             events = [batch["event_times"][j, : int(batch["n_events"][j])].numpy() for j in range(b)]
             for k, v in _v2a_counts(wav, ref, events, frames / fps, sr, tolerance, rng).items(): counts["v2a"][k] += v
         if "a2v" in tasks:
-            lat = sample(pipe.unet, pipe.schedule, task="a2v", mel=mel, video_shape=tuple(video.shape), steps=steps,
-                         generator=g, progress=False, **kw).video
+            with amp():
+                lat = sample(pipe.unet, pipe.schedule, task="a2v", mel=mel, video_shape=tuple(video.shape), steps=steps,
+                             generator=g, progress=False, **kw).video
             gen_frames, ref_frames = pipe.autoencoder.decode(lat).float().cpu(), pipe.autoencoder.decode(video).float().cpu()
             bounces = [visible_bounces(batch["event_times"][j], batch["event_ids"][j], batch["event_kinds"][j],
                                        int(batch["n_events"][j]), fps, frames) for j in range(b)]

@@ -16,7 +16,7 @@ from torch.utils.data import Dataset, DataLoader
 from tqdm.auto import tqdm
 
 import cmmd
-from .core import ClipSpec, clip_spec, exists, default, to_device
+from .core import ClipSpec, clip_spec, exists, default, to_device, PRECISIONS, resolve_precision
 from .media import mel_preset, write_mp4, denormalize_mel
 from .data import SyntheticAVConfig, SyntheticAVDataset
 from .cache import ClipCache, ClipCacheDataset
@@ -76,7 +76,7 @@ class TrainConfig:
     cond_modes: tuple = (0.2, 0.4, 0.4)  # per-modality: probabilities of joint, V2A, A2V clips
     cond_max_t: int = 50  # per-modality: a condition is noised to a timestep in 0..cond_max_t
     cond_dropout: float = 0.1  # per-modality: probability of a dropped condition (for classifier-free guidance)
-    sampler: dict = field(default_factory=lambda: {"condition": "clean"})  # `SAMPLER_DEFAULTS` overrides for samples, sync scores and the saved
+    sampler: dict = field(default_factory=lambda: {"condition": "clean", "sampler": "dpmpp"})  # `SAMPLER_DEFAULTS` overrides for samples, sync scores and the saved
                                                  # pipeline (e.g. {condition: clean, cfg_scale: 2.0})
     loss_weights: tuple = (1.0, 1.0)  # (video, audio) weights inside every L_jdiff
     schedule: str = "cosine"  # noise schedule (`NoiseSchedule.from_name`)
@@ -93,7 +93,7 @@ class TrainConfig:
     grad_clip: float = 1.0  # clip the global gradient norm (0: off)
     ema_decay: float = 0.995  # EMA of the weights (samples and the pipeline use it)
     ema_warmup: bool = True  # decay min(ema_decay, (1 + n) / (10 + n)) after n updates
-    mixed_precision: str = "no"  # no, bf16 or fp16 (Accelerate autocast; fp16 adds a loss scaler)
+    mixed_precision: str = "auto"  # no, bf16, fp16 (Accelerate autocast; fp16 adds a loss scaler) or auto (`resolve_precision`: bf16 where native)
     max_bad_steps: int = 10  # stop when this many steps in a row have a non-finite loss
     time_limit: float | None = 10.0  # minutes: checkpoint and stop early once exceeded (None: no limit)
     # checkpoints
@@ -106,14 +106,14 @@ class TrainConfig:
     val_clips: int = 16  # held-out clips for the validation loss
     sample_every: int = 0  # steps between sample sets (0: only at the end)
     n_samples: int = 4  # held-out clips sampled (V2A and A2V) each time
-    sample_steps: int = 25  # DDIM steps of those samples
+    sample_steps: int = 10  # sampler steps of those samples
     eval_clips: int = 64  # held-out synthetic clips for the final sync benchmark (0: skip)
-    eval_steps: int = 25  # DDIM steps of the sync evaluation
+    eval_steps: int = 10  # sampler steps of the sync evaluation (DPM-Solver++ 10 scored as DDIM 25 on the demo)
     tensorboard: bool = True  # TensorBoard logs in output_dir/logs
 
     def __post_init__(self):
         if self.preset not in PIPELINE_PRESETS: raise ValueError(f"TrainConfig.preset: {self.preset!r} is not one of {sorted(PIPELINE_PRESETS)}")
-        if self.mixed_precision not in ("no", "bf16", "fp16"): raise ValueError(f"TrainConfig.mixed_precision: expected no, bf16 or fp16, got {self.mixed_precision!r}")
+        if self.mixed_precision not in PRECISIONS: raise ValueError(f"TrainConfig.mixed_precision: expected one of {PRECISIONS}, got {self.mixed_precision!r}")
         if self.lr_schedule not in ("constant", "linear", "cosine"): raise ValueError(f"TrainConfig.lr_schedule: expected constant, linear or cosine, got {self.lr_schedule!r}")
         if self.contrastive_weight < 0: raise ValueError(f"TrainConfig.contrastive_weight (η) must be >= 0, got {self.contrastive_weight}")
         for k in ("max_steps", "batch_size", "grad_accum", "max_bad_steps", "keep_checkpoints"):
@@ -566,12 +566,12 @@ def write_samples(pipe: CMMDPipeline, dataset, folder, n: int = 2, steps: int = 
     if n == 0: return written
     batch = torch.utils.data.default_collate([dataset[i] for i in range(n)])
     x = model_inputs(batch, pipe.autoencoder, layout, pipe.device)
-    g = torch.Generator(pipe.device).manual_seed(seed)
-    mel = sample(pipe.unet, pipe.schedule, task="v2a", video=x["video"], mel_shape=tuple(x["mel"].shape), steps=steps, generator=g, progress=False, **pipe.conditioning).mel
-    lat = sample(pipe.unet, pipe.schedule, task="a2v", mel=x["mel"], video_shape=tuple(x["video"].shape), steps=steps, generator=g, progress=False, **pipe.conditioning).video
+    g, kw = torch.Generator(pipe.device).manual_seed(seed), {"sampler": pipe.sampler_defaults["sampler"], **pipe.conditioning}
+    mel = sample(pipe.unet, pipe.schedule, task="v2a", video=x["video"], mel_shape=tuple(x["mel"].shape), steps=steps, generator=g, progress=False, **kw).mel.float()
+    lat = sample(pipe.unet, pipe.schedule, task="a2v", mel=x["mel"], video_shape=tuple(x["video"].shape), steps=steps, generator=g, progress=False, **kw).video
     real = batch["video"].float() if "audio" in batch else pipe.autoencoder.decode(x["video"]).cpu()  # pixels: synthetic
-    gen_frames = pipe.autoencoder.decode(lat).cpu()
-    wav_gen = pipe.vocoder(mel.float()).cpu()
+    gen_frames = pipe.autoencoder.decode(lat).float().cpu()
+    wav_gen = pipe.vocoder(mel).float().cpu()
     wav_real = batch["audio"].float() if "audio" in batch else pipe.vocoder(x["mel"].float()).cpu()
     fps, sr = pipe.clip.fps, pipe.clip.sample_rate
     for i in range(n):
@@ -647,12 +647,17 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
     from accelerate import Accelerator
     cfg, t_start = default(cfg, TrainConfig), time.time()
     out = Path(cfg.output_dir).expanduser()
-    acc = Accelerator(mixed_precision=cfg.mixed_precision, log_with="tensorboard" if cfg.tensorboard else None,
+    precision = resolve_precision(cfg.mixed_precision, "cuda" if torch.cuda.is_available() else "cpu")
+    from accelerate.state import AcceleratorState
+    if AcceleratorState._shared_state.get("_mixed_precision", precision) != precision:  # an earlier run in this process
+        AcceleratorState._reset_state(True)
+    acc = Accelerator(mixed_precision=precision, log_with="tensorboard" if cfg.tensorboard else None,
                       project_dir=str(out), cpu=_cpu_processes())
     main, rank, world, dev = acc.is_main_process, acc.process_index, acc.num_processes, acc.device
     if dev.type == "cpu" and exists(cfg.cpu_threads):
         torch.set_num_threads(cfg.cpu_threads)
         if main: _log.info("CPU: %d torch threads per process", cfg.cpu_threads)
+    if main and cfg.mixed_precision == "auto": _log.info("mixed_precision auto: %s on %s", precision, dev.type)
     if cfg.batch_size % (world * cfg.grad_accum):
         raise ValueError(f"batch_size {cfg.batch_size} is the global batch: it must be divisible by num_processes × "
                          f"grad_accum = {world} × {cfg.grad_accum}")
@@ -698,11 +703,12 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
                                 schedule=schedule, sampler_defaults=cfg.sampler, trained=True)
         rec = {}
         if final or (cfg.val_every and step % cfg.val_every == 0):
-            rec = validation_loss(ema.model, sets["val"], ae, schedule, cfg.val_clips, layout, seed=cfg.seed)
-            if cfg.val_clips >= 2: rec.update(validation_gap(ema.model, sets["val"], ae, schedule, cfg.val_clips, layout, ema_pipe.conditioning["condition"]))
+            with acc.autocast():  # in the run's precision, as the training forward
+                rec = validation_loss(ema.model, sets["val"], ae, schedule, cfg.val_clips, layout, seed=cfg.seed)
+                if cfg.val_clips >= 2: rec.update(validation_gap(ema.model, sets["val"], ae, schedule, cfg.val_clips, layout, ema_pipe.conditioning["condition"]))
             acc.log(rec, step=step); metrics.write(json.dumps({"step": step, **rec}) + "\n"); metrics.flush()
         if cfg.n_samples and (final or (cfg.sample_every and step % cfg.sample_every == 0)):
-            write_samples(ema_pipe, sets["val"], out / "samples" / f"step-{step:08d}", cfg.n_samples, cfg.sample_steps, cfg.seed, layout)
+            with acc.autocast(): write_samples(ema_pipe, sets["val"], out / "samples" / f"step-{step:08d}", cfg.n_samples, cfg.sample_steps, cfg.seed, layout)
             pipe._vocoder = ema_pipe._vocoder  # load the vocoder once
         ema.model.eval()
         return rec
@@ -715,7 +721,7 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
     # go every `log_every` steps and before checkpoints, samples and the end: a read waits for the GPU to go idle.
     # (fp16 keeps its GradScaler, and a checkpoint from an unfused optimiser its host check: both read every step.)
     inner = getattr(opt, "optimizer", opt)
-    on_device = cfg.mixed_precision != "fp16" and all(g.get("fused") for g in inner.param_groups)
+    on_device = precision != "fp16" and all(g.get("fused") for g in inner.param_groups)
     pending = []  # (step, lr, [loss, joint, neg_audio, neg_video, grad_norm, ok]) not read back yet
 
     def flush():
@@ -765,7 +771,7 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
             finite, grad_norm = bool(torch.isfinite(terms).all()), nan
             if finite and cfg.grad_clip > 0:
                 grad_norm = acc.clip_grad_norm_(unet.parameters(), cfg.grad_clip).float()
-                if not math.isfinite(float(grad_norm)) and cfg.mixed_precision != "fp16": finite = False  # fp16: the scaler skips
+                if not math.isfinite(float(grad_norm)) and precision != "fp16": finite = False  # fp16: the scaler skips
             if finite: opt.step(); ema.update(acc.unwrap_model(unet))
             ok = torch.tensor(finite, device=dev)
         opt.zero_grad(set_to_none=True)
@@ -800,7 +806,8 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
                                   f"η={cfg.contrastive_weight}, data={cfg.data}, seed={cfg.seed} (EMA weights)")
         pipeline_dir = final.save_pretrained(out / "pipeline")
         if exists(sets.get("eval")) and cfg.eval_clips:
-            scores = sync_benchmark(final, sets["eval"], cfg.eval_clips, cfg.eval_steps, seed=cfg.seed, progress=progress)
+            scores = sync_benchmark(final, sets["eval"], cfg.eval_clips, cfg.eval_steps, seed=cfg.seed, progress=progress,
+                                    dtype=torch.bfloat16 if precision == "bf16" else None)
             sync = {task: {k: asdict(r) for k, r in rows.items()} for task, rows in scores.items()}
             (out / "sync.json").write_text(json.dumps(sync, indent=1))
         metrics.close()

@@ -20,9 +20,9 @@ from .core import ShapeError, check_video, check_mel, exists
 # %% auto #0
 __all__ = ['TEMPORAL_MIXING', 'RESAMPLE_MODES', 'FUSION_POOL', 'FUSION_COMBINE', 'FUSION_NORM', 'FUSION', 'UNET_PRESETS',
            'zero_init', 'GroupNorm', 'LayerNorm', 'group_norm', 'timestep_embedding', 'rotary_tables', 'rotary',
-           'Attention', 'ResBlock', 'TemporalConv', 'VideoBlock', 'AudioBlock', 'time_resample_matrix', 'resample_time',
-           'FusionMix', 'EasyFusion', 'window_indices', 'WindowCrossAttention', 'Stage', 'Resample', 'UNetOutput',
-           'CMMDUNet', 'split_timesteps', 'unet_preset']
+           'attend', 'Attention', 'ResBlock', 'TemporalConv', 'VideoBlock', 'AudioBlock', 'time_resample_matrix',
+           'resample_time', 'FusionMix', 'EasyFusion', 'window_indices', 'WindowCrossAttention', 'Stage', 'Resample',
+           'UNetOutput', 'CMMDUNet', 'split_timesteps', 'unet_preset']
 
 # %% ../nbs/06_unet.ipynb #8329a09e
 def zero_init(module: nn.Module) -> nn.Module:
@@ -102,8 +102,16 @@ def rotary(x: torch.Tensor, base: float = 10000.0) -> torch.Tensor:
     return _Rotate.apply(x, cos, sin)  # (x1 cos - x2 sin, x2 cos + x1 sin, rest)
 
 # %% ../nbs/06_unet.ipynb #6ca7adde
+def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,  # `b h n d`, `b h m d`, `b h m d`
+           max_keys: int = 1024) -> torch.Tensor:  # longer key sequences always take the fused kernel
+    "softmax(q kᵀ / √d) v. On the CPU in bf16 (up to `max_keys` keys) as two matmuls with an fp32 softmax: the fused kernel's bf16 backward is 2-8× slower there on the U-Net's short sequences."
+    if q.device.type != "cpu" or q.dtype != torch.bfloat16 or k.shape[-2] > max_keys:
+        return F.scaled_dot_product_attention(q, k, v)
+    w = torch.matmul(q * q.shape[-1] ** -0.5, k.transpose(-1, -2))
+    return torch.matmul(w.float().softmax(-1).to(v.dtype), v)
+
 class Attention(nn.Module):
-    "Pre-norm multi-head (self- or cross-) attention on tokens `b n c` via `F.scaled_dot_product_attention`, residual."
+    "Pre-norm multi-head (self- or cross-) attention on tokens `b n c` via `attend`, residual."
     def __init__(self,
                  dim: int,  # token channels
                  context_dim: int | None = None,  # context channels for cross-attention (None: self-attention)
@@ -124,7 +132,7 @@ class Attention(nn.Module):
         k, v = self.to_kv(c).chunk(2, dim=-1)
         q, k, v = (rearrange(z, "b n (h d) -> b h n d", h=self.heads) for z in (self.to_q(h), k, v))
         if self.rotary: q, k = rotary(q), rotary(k)
-        out = F.scaled_dot_product_attention(q, k, v)
+        out = attend(q, k, v)
         return x + self.to_out(rearrange(out, "b h n d -> b n (h d)"))
 
 # %% ../nbs/06_unet.ipynb #dbc8487e

@@ -218,11 +218,12 @@ class GriffinLimVocoder(nn.Module):
     def forward(self, mel: torch.Tensor) -> torch.Tensor:
         p, dtype = self.preset, self.window.dtype
         mel = _as_mel(mel, p.n_mels).to(self.window.device, torch.float32)
-        mag = (self.inverse_filterbank.float() @ denormalize_mel(mel, p).exp()).clamp_min(0)  # b k t
-        t = mag.shape[-1]
-        wave = torchaudio.functional.griffinlim(mag, self.window.float(), p.n_fft, p.hop_length, p.win_length, power=1.0,
-                                                n_iter=self.n_iter, momentum=self.momentum, length=(t - 1) * p.hop_length,
-                                                rand_init=False)
+        with torch.autocast(mel.device.type, enabled=False):  # phase retrieval in fp32, also under a caller's autocast
+            mag = (self.inverse_filterbank.float() @ denormalize_mel(mel, p).exp()).clamp_min(0)  # b k t
+            t = mag.shape[-1]
+            wave = torchaudio.functional.griffinlim(mag, self.window.float(), p.n_fft, p.hop_length, p.win_length, power=1.0,
+                                                    n_iter=self.n_iter, momentum=self.momentum, length=(t - 1) * p.hop_length,
+                                                    rand_init=False)
         return F.pad(wave, (p.hop_length // 2, p.hop_length - p.hop_length // 2)).to(dtype)  # frame k centred at k·hop + hop/2
 
 # %% ../nbs/02_vocoder.ipynb #4050a3df
