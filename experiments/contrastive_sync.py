@@ -56,6 +56,36 @@ def summarise(results: list) -> dict:
                   for k, v in d.items()} for eta, d in sorted(rows.items())}
 
 
+def interval(r: dict, task: str = "v2a") -> str:
+    "A run's F1 with its bootstrap interval over clips (older runs: the F1 alone)."
+    row = r["sync"].get(task, {}).get("generated")
+    return f"{row['f1']:.3f} [{row['low']:.3f}, {row['high']:.3f}]" if row else f"{scores(r)['V2A onset F1' if task == 'v2a' else 'A2V bounce F1']:.3f}"
+
+
+def paired_table(results: list, name) -> str:
+    "Per seed, each objective's V2A F1 with its interval over clips, and the paired difference; its mean with a t-interval over seeds."
+    from scipy import stats
+    by = {(r["seed"], r["eta"]): r for r in results}
+    etas, seeds = sorted({r["eta"] for r in results}), sorted({r["seed"] for r in results})
+    lines = ["| seed | " + " | ".join(f"V2A F1 [95 %], {name(e)}" for e in etas) + " | chance (other clip) | " +
+             (f"{name(etas[-1]).split(' (')[0]} − {name(etas[0]).split(' (')[0]} |" if len(etas) > 1 else "|"),
+             "|---|" + "---|" * (len(etas) + 1 + (len(etas) > 1))]
+    diffs = []
+    for sd in seeds:
+        cells = [interval(by[(sd, e)]) if (sd, e) in by else "—" for e in etas]
+        chance = scores(by[(sd, etas[0])])["V2A chance F1"] if (sd, etas[0]) in by else float("nan")
+        d = ""
+        if len(etas) > 1 and all((sd, e) in by for e in (etas[0], etas[-1])):
+            diffs.append(scores(by[(sd, etas[-1])])["V2A onset F1"] - scores(by[(sd, etas[0])])["V2A onset F1"]); d = f"{diffs[-1]:+.3f}"
+        lines.append(f"| {sd} | " + " | ".join(cells) + f" | {chance:.3f} | {d} |")
+    if len(diffs) >= 2:
+        d = np.array(diffs); half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        verdict = "no difference measured" if d.mean() - half <= 0 <= d.mean() + half else "a difference"
+        lines.append(f"\npaired difference over {len(d)} seeds: {d.mean():+.3f}, 95 % t-interval [{d.mean() - half:+.3f}, "
+                     f"{d.mean() + half:+.3f}]: {verdict}")
+    return "\n".join(lines)
+
+
 def report(out: Path, results: list):
     "results.json, results.md and sync.png."
     import matplotlib; matplotlib.use("Agg")
@@ -68,8 +98,10 @@ def report(out: Path, results: list):
     for m in metrics:
         lines.append(f"| {m} | " + " | ".join(f"{s[e][m]['mean']:.3f} ± {s[e][m]['std']:.3f}" for e in etas) + " |")
     seeds = sorted({r["seed"] for r in results})
-    lines.append(f"\nmean ± std over seeds {seeds}; {results[0]['steps']} steps per run; "
-                 f"{np.mean([r['minutes'] for r in results]):.1f} min per run (train + scoring)")
+    steps = {e: sorted({r["steps"] for r in results if r["eta"] == e}) for e in etas}
+    lines.append(f"\nmean ± std over seeds {seeds}; steps per run: " + ", ".join(f"{name(e)} {steps[e]}" for e in etas) +
+                 f"; {np.mean([r['minutes'] for r in results]):.1f} min per run (train + scoring)")
+    lines += ["", paired_table(results, name)]
     (out / "results.md").write_text("\n".join(lines) + "\n")
     fig, axes = plt.subplots(1, 3, figsize=(9, 2.8))
     for ax, m in zip(axes, ["V2A onset F1", "A2V bounce F1", "V2A chance F1"]):
@@ -95,6 +127,7 @@ def main():
     over = parse_overrides(rest)
     if a.report_only:
         results = [json.loads(f.read_text()) for f in sorted(out.glob("runs/*/result.json"))]
+        if not results: raise SystemExit(f"no runs/*/result.json in {out}: nothing to report")
     else:
         results = []
         for seed in a.seeds:  # seeds outermost: a partial sweep still compares both objectives
