@@ -209,11 +209,19 @@ def _frames_at(c, path, origin: float, start: float, fps: float, count: int | No
 _GAP = 0.01  # seconds: timestamp disagreements above this are real gaps or overlaps
 _MARGIN = 0.02  # seconds of extra audio on each side of a window for the resampling filter
 
+_SAMPLE_TYPES = dict(u8=np.uint8, s16=np.int16, s32=np.int32, s64=np.int64, flt=np.float32, dbl=np.float64)
+
+def _samples(frame) -> np.ndarray:
+    "The `c n` samples of a decoded audio frame, read plane by plane (PyAV counts 9 planes in 7.1 planar audio, and its `to_ndarray` then crashes)."
+    c, n = frame.layout.nb_channels, frame.samples
+    dtype = _SAMPLE_TYPES[frame.format.name.removesuffix("p")]
+    if frame.format.is_planar: return np.stack([np.frombuffer(frame.planes[k], dtype, count=n) for k in range(c)])
+    return np.frombuffer(frame.planes[0], dtype, count=n * c).reshape(n, c).T  # packed `(n c)` -> `c n`
+
 def _to_mono(frame) -> np.ndarray:
     "A decoded audio frame as mono float32 samples in [-1, 1] (mean of the full-range channels)."
-    x = frame.to_ndarray()
+    x = _samples(frame)
     names = [ch.name for ch in frame.layout.channels]
-    if not frame.format.is_planar: x = x.reshape(-1, len(names)).T  # packed `(n c)` -> `c n`
     if x.dtype == np.uint8: x = (x.astype(np.float32) - 128) / 128
     elif x.dtype.kind == "i": x = x.astype(np.float32) / float(2 ** (8 * x.dtype.itemsize - 1))
     else: x = x.astype(np.float32, copy=False)

@@ -438,6 +438,12 @@ def _precision(name: str):
     if name not in dtypes: raise GenerateError(f"precision {name!r}: expected one of {sorted(dtypes)}")
     return dtypes[name]
 
+def _check_not_input(out: Path, src: Path):
+    "Refuse an output that is the input: the .mp4, or the .wav and .png written beside it."
+    for p in (out, out.with_suffix(".wav"), out.with_suffix(".png")):
+        same = p.resolve() == src.resolve() or (p.exists() and src.exists() and os.path.samefile(p, src))
+        if same: raise GenerateError(f"{p} would overwrite the input {src}: give --out another name")
+
 def generate_file(out,  # output .mp4; the .wav and the .png preview go beside it
                   video=None,  # input video for V2A
                   audio=None,  # input audio (or video with sound) for A2V
@@ -455,6 +461,8 @@ def generate_file(out,  # output .mp4; the .wav and the .png preview go beside i
     if sum([exists(video), exists(audio), bool(joint)]) != 1: raise GenerateError("give exactly one of --video, --audio or --joint")
     if out.suffix.lower() != ".mp4": raise GenerateError(f"{out}: the output must be an .mp4 file")
     _check_writable(out)
+    for src_in in (video, audio):
+        if exists(src_in): _check_not_input(out, Path(src_in).expanduser())
     device = default(device, "cuda" if torch.cuda.is_available() else "cpu")
     pipe = load_pipeline(pipeline, device)
     if not pipe.trained: log(f"warning: {pipe.note or 'the pipeline is untrained'}")

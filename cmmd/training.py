@@ -35,7 +35,7 @@ __all__ = ['CONDITIONING', 'CONFIG_DIR', 'CHECKPOINT_PREFIX', 'TrainConfig', 'fi
            'lr_factor', 'CheckpointError', 'TrainingError', 'checkpoint_root', 'list_checkpoints', 'resolve_resume',
            'save_checkpoint', 'load_checkpoint', 'position_noise', 'training_loss', 'train_step', 'validation_loss',
            'validation_gap', 'write_samples', 'read_metrics', 'TrainResult', 'build_pipeline', 'train', 'parse_args',
-           'cpu_thread_count', 'main']
+           'cpu_thread_count', 'main', 'cmmd_train']
 
 # %% ../nbs/12_training.ipynb #7efcd03c
 CONDITIONING = ("shared", "per-modality")
@@ -851,3 +851,8 @@ def main(argv=None):
         if res.stopped_early: print(f"(time_limit of {cfg.time_limit:g} min reached before max_steps={cfg.max_steps}: "
                                     "--resume latest continues the run)")
     return res
+
+def cmmd_train(argv=None) -> int:
+    "The `cmmd-train` console script: `main`, exit status 0 after a run (a console script's return value becomes its exit status)."
+    main(argv)
+    return 0
