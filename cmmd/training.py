@@ -32,10 +32,10 @@ from .metrics import sync_benchmark, format_sync_table, collated_batches
 # %% auto #0
 __all__ = ['CONDITIONING', 'CONFIG_DIR', 'CHECKPOINT_PREFIX', 'TrainConfig', 'find_config', 'parse_overrides', 'load_config',
            'derive_seed', 'stream_positions', 'StepBatches', 'SeededItems', 'build_datasets', 'model_inputs', 'EMA',
-           'lr_factor', 'CheckpointError', 'TrainingError', 'checkpoint_root', 'list_checkpoints', 'resolve_resume',
-           'save_checkpoint', 'load_checkpoint', 'position_noise', 'training_loss', 'train_step', 'validation_loss',
-           'validation_gap', 'write_samples', 'read_metrics', 'TrainResult', 'build_pipeline', 'train', 'parse_args',
-           'cpu_thread_count', 'main', 'cmmd_train']
+           'lr_factor', 'CheckpointError', 'TrainingError', 'checkpoint_root', 'list_checkpoints', 'checkpoint_problem',
+           'resolve_resume', 'save_checkpoint', 'load_checkpoint', 'position_noise', 'training_loss', 'train_step',
+           'validation_loss', 'validation_gap', 'write_samples', 'read_metrics', 'TrainResult', 'build_pipeline',
+           'train', 'parse_args', 'cpu_thread_count', 'main', 'cmmd_train']
 
 # %% ../nbs/12_training.ipynb #7efcd03c
 CONDITIONING = ("shared", "per-modality")
@@ -394,14 +394,49 @@ def list_checkpoints(output_dir) -> list:
              if p.is_dir() and p.name[len(CHECKPOINT_PREFIX):].isdigit() and (p / "state.json").is_file()]
     return sorted(found, key=lambda p: int(p.name[len(CHECKPOINT_PREFIX):]))
 
+def _sha256(path: Path) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
+    return h.hexdigest()
+
+def _read_json(path: Path) -> dict:
+    try: return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{path}: cannot be read ({type(e).__name__}: {e})") from e
+
+def checkpoint_problem(path) -> str | None:
+    "Why the checkpoint folder `path` cannot be resumed from (a missing, truncated or altered file), or None when it is whole."
+    path = Path(path)
+    try: state = _read_json(path / "state.json")
+    except CheckpointError as e: return str(e)
+    if state.get("format") != "cmmd-train-checkpoint": return f"{path / 'state.json'}: not a cmmd training checkpoint"
+    sums = state.get("checksums", {n: None for n in ("model.safetensors", "ema.safetensors", "optimizer.safetensors")})
+    for name, digest in sums.items():
+        f = path / name
+        if not f.is_file(): return f"{f} is missing"
+        if exists(digest) and _sha256(f) != digest: return f"{f} is damaged (its SHA-256 differs from the one written with it)"
+    return None
+
 def resolve_resume(resume, output_dir) -> Path | None:
-    "The checkpoint to resume from: None, 'latest' (the newest complete one, or None if there is none) or a folder."
+    "The checkpoint to resume from: None, 'latest' (the newest whole one, or None if there is none) or a folder."
     if resume in (None, "", "none", False): return None
-    if resume == "latest": return (list_checkpoints(output_dir) or [None])[-1]
+    if resume == "latest":
+        found, problems = list_checkpoints(output_dir), []
+        for p in reversed(found):
+            problems.append(checkpoint_problem(p))
+            if problems[-1] is None: return p
+            _log.warning("--resume latest: skipping %s: %s", p.name, problems[-1])
+        if found: raise CheckpointError(f"--resume latest: every checkpoint in {checkpoint_root(output_dir)} is damaged "
+                                        f"({'; '.join(problems)}); start again without --resume or restore one")
+        return None
     p = Path(resume).expanduser()
     if not (p / "state.json").is_file():
         raise CheckpointError(f"--resume {resume}: not a complete checkpoint folder (no state.json); complete ones in "
                               f"{checkpoint_root(output_dir)}: {[q.name for q in list_checkpoints(output_dir)] or 'none'}")
+    problem = checkpoint_problem(p)
+    if exists(problem): raise CheckpointError(f"--resume {resume}: {problem}; resume from an older checkpoint")
     return p
 
 def _rng_state() -> tuple:
@@ -447,8 +482,10 @@ def save_checkpoint(accelerator, output_dir, step: int, unet: nn.Module, ema: EM
         save_file({k: v.contiguous() for k, v in opt_tensors.items()}, tmp / "optimizer.safetensors")
         scaler = accelerator.scaler.state_dict() if exists(getattr(accelerator, "scaler", None)) else None
         sched = {k: v for k, v in scheduler.state_dict().items() if k != "lr_lambdas"}
+        sums = {f.name: _sha256(f) for f in sorted(tmp.iterdir())}  # checked on resume (`checkpoint_problem`)
         full = dict(format="cmmd-train-checkpoint", cmmd_version=cmmd.__version__, step=step, ema_updates=ema.num_updates,
-                    num_processes=accelerator.num_processes, optimizer_param_groups=groups, scheduler=sched, scaler=scaler, **state)
+                    num_processes=accelerator.num_processes, optimizer_param_groups=groups, scheduler=sched, scaler=scaler,
+                    checksums=sums, **state)
         _fsync_write(tmp / "state.json", json.dumps(full, indent=1))  # written last: its presence marks completeness
         if final.exists(): shutil.rmtree(final)
         os.replace(tmp, final)
@@ -466,8 +503,7 @@ def _load(path: Path) -> dict:
 def load_checkpoint(path, accelerator, unet: nn.Module, ema: EMA, optimizer, scheduler) -> dict:
     "Restore a checkpoint written by `save_checkpoint` into the run's objects; returns its `state.json`."
     path = Path(path)
-    try: state = json.loads((path / "state.json").read_text())
-    except (OSError, json.JSONDecodeError) as e: raise CheckpointError(f"{path / 'state.json'}: cannot be read ({e})") from e
+    state = _read_json(path / "state.json")
     if state.get("format") != "cmmd-train-checkpoint":
         raise CheckpointError(f"{path / 'state.json'}: format {state.get('format')!r}, expected 'cmmd-train-checkpoint'")
     model = accelerator.unwrap_model(unet)
@@ -482,7 +518,7 @@ def load_checkpoint(path, accelerator, unet: nn.Module, ema: EMA, optimizer, sch
     scheduler.load_state_dict({**scheduler.state_dict(), **state["scheduler"]})
     if state.get("scaler") and exists(getattr(accelerator, "scaler", None)): accelerator.scaler.load_state_dict(state["scaler"])
     r = accelerator.process_index if (path / f"rng-{accelerator.process_index}.json").is_file() else 0
-    _set_rng_state(_load(path / f"rng-{r}.safetensors"), json.loads((path / f"rng-{r}.json").read_text()))
+    _set_rng_state(_load(path / f"rng-{r}.safetensors"), _read_json(path / f"rng-{r}.json"))
     return state
 
 # %% ../nbs/12_training.ipynb #e3aaf838
