@@ -101,6 +101,7 @@ class MediaInfo:
     channels: int | None = None  # audio channels (6 for 5.1)
     audio_codec: str | None = None
     audio_start: float | None = None  # container time of the first audio sample
+    video_end: float | None = None  # container time where the video stream ends, when the container records it
 
     @property
     def origin(self) -> float:
@@ -111,6 +112,11 @@ class MediaInfo:
     def seconds(self) -> float:
         "Length of the timeline from `origin` to `end`: the largest `start + seconds` a read may ask for."
         return self.end - self.origin
+
+    @property
+    def video_seconds(self) -> float:
+        "Length of the picture from `origin`: to `video_end` where known (the audio may run on), else `seconds`."
+        return (min(self.video_end, self.end) if exists(self.video_end) else self.end) - self.origin
 
 def _info(c, path) -> MediaInfo:
     start = c.start_time / 1e6 if exists(c.start_time) else 0.0
@@ -127,6 +133,8 @@ def _info(c, path) -> MediaInfo:
                   audio_codec=a.codec_context.name, audio_start=default(_seconds(a.start_time, a.time_base), start))
     ends = [start + dur if exists(c.duration) else math.inf] + [_seconds(s.start_time + s.duration, s.time_base) for s in (*c.streams.video[:1], *c.streams.audio[:1])
                             if exists(s.start_time) and exists(s.duration)]
+    v = c.streams.video[0] if c.streams.video else None
+    if exists(v) and exists(v.start_time) and exists(v.duration): kw["video_end"] = _seconds(v.start_time + v.duration, v.time_base)
     return MediaInfo(str(path), c.format.name, dur, max(ends), bool(c.streams.video), bool(c.streams.audio), **kw)
 
 def media_info(path) -> MediaInfo:

@@ -285,10 +285,11 @@ def _prepare_into(w, src: Source, ae, opts: PrepareOptions, on_chunk=None):
     info = media_info(src.path)
     if not info.has_video: return w.skip("no video track", "the file has no video stream")
     if not info.has_audio: return w.skip("no audio track", "the file has no audio stream; clips need sound")
-    clips = plan_clips(info.seconds, lay, opts.hop, src.segments, opts.block, src.group)
+    seconds = info.video_seconds  # clips and their context need the picture; audio that runs on past it is not used
+    clips = plan_clips(seconds, lay, opts.hop, src.segments, opts.block, src.group)
     if not clips:
-        what = "no annotated segment lies inside it" if src.segments is not None and info.seconds >= lay.seconds else \
-               f"it lasts {info.seconds:.2f} s; a clip needs {lay.seconds:g} s"
+        what = "no annotated segment lies inside it" if src.segments is not None and seconds >= lay.seconds else \
+               f"its picture lasts {seconds:.2f} s; a clip needs {lay.seconds:g} s"
         return w.skip("too short", what)
     for chunk in plan_chunks(clips, lay):
         try: n = _store_chunk(w, src, info, chunk, ae, opts)
