@@ -15,7 +15,7 @@ from safetensors.torch import save_file
 from torch.utils.data import DataLoader, Dataset
 
 from . import __version__
-from .core import clip_spec, default, exists
+from .core import clip_spec, default, exists, umask_mode
 from .media import MelPreset, mel_preset, normalize_mel
 
 # %% auto #0
@@ -126,6 +126,7 @@ def atomic_save_tensors(path, tensors: dict, metadata: dict | None = None):
     "Save a dict of tensors as safetensors, atomically."
     path = Path(path); tmp = _tmp(path)
     save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata)
+    umask_mode(tmp)  # safetensors writes 0600
     os.replace(tmp, path)
 
 # %% ../nbs/04a_cache.ipynb #701c582e

@@ -14,7 +14,7 @@ import torch
 # %% auto #0
 __all__ = ['VIDEO_LAYOUT', 'MEL_LAYOUT', 'CLIP_SPECS', 'PRECISIONS', 'exists', 'default', 'to_device', 'ShapeError',
            'check_video', 'check_mel', 'ClipSpec', 'clip_spec', 'assets_dir', 'seed_everything', 'native_bf16',
-           'resolve_precision', 'to_uint8_frames', 'show_frames', 'show_mel', 'play_audio', 'play_video']
+           'resolve_precision', 'umask_mode', 'to_uint8_frames', 'show_frames', 'show_mel', 'play_audio', 'play_video']
 
 # %% ../nbs/00_core.ipynb #646fd0b8
 def exists(x) -> bool:
@@ -135,6 +135,15 @@ def resolve_precision(name: str,  # one of PRECISIONS
     "`auto` as `bf16` where `native_bf16(device)`, else `no`; the other names as they are."
     if name not in PRECISIONS: raise ValueError(f"precision: got {name!r}, expected one of {PRECISIONS}")
     return ("bf16" if native_bf16(device) else "no") if name == "auto" else name
+
+# %% ../nbs/00_core.ipynb #7ae15cbb
+def umask_mode(path) -> Path:
+    "Give `path` (a file, or a folder and all in it) the permissions of a plain write under the process's umask; `tempfile` and safetensors create 0600 files and 0700 folders."
+    mask = os.umask(0); os.umask(mask)
+    path = Path(path)
+    for p in [path, *(path.rglob("*") if path.is_dir() else [])]:
+        if not p.is_symlink(): os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
+    return path
 
 # %% ../nbs/00_core.ipynb #2c94674a
 def to_uint8_frames(frames) -> np.ndarray:

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 import av
 import torchaudio
 
-from .core import default, exists, to_uint8_frames
+from .core import default, exists, to_uint8_frames, umask_mode
 
 # %% auto #0
 __all__ = ['LOG_FLOOR', 'MEL_PRESETS', 'MediaError', 'MissingFileError', 'EmptyFileError', 'NotMediaError', 'DecodeError',
@@ -369,6 +369,7 @@ def write_mp4(path, frames: torch.Tensor,  # `f 3 h w`, uint8 or float in [0, 1]
                     c.mux(st.encode(af)); done += af.samples
             c.mux(vs.encode())
             if exists(audio): c.mux(st.encode())
+        umask_mode(tmp)  # mkstemp made it 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

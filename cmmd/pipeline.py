@@ -17,7 +17,7 @@ from einops import rearrange
 from fastcore.script import call_parse
 
 import cmmd
-from .core import ClipSpec, clip_spec, exists, default, ShapeError, to_uint8_frames
+from .core import ClipSpec, clip_spec, exists, default, ShapeError, to_uint8_frames, umask_mode
 from .media import (MediaError, NoAudioError, media_info, read_media, read_audio, log_mel, normalize_mel,
                         mel_preset, write_mp4, frames_to_float)
 from .vocoder import load_vocoder
@@ -156,6 +156,7 @@ def _save_pretrained(self: CMMDPipeline, path) -> Path:
             else: (tmp / "vocoder").mkdir(); shutil.copy2(src, tmp / "vocoder" / src.name)
             vocoder = "vocoder" if src.is_dir() else f"vocoder/{src.name}"
         (tmp / PIPELINE_FILE).write_text(json.dumps(_pipeline_config(self, saved, vocoder), indent=2))
+        umask_mode(tmp)  # the weights come from safetensors as 0600
         old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
         if path.exists(): path.rename(old)
         tmp.rename(path)

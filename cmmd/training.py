@@ -16,7 +16,7 @@ from torch.utils.data import Dataset, DataLoader
 from tqdm.auto import tqdm
 
 import cmmd
-from .core import ClipSpec, clip_spec, exists, default, to_device, PRECISIONS, resolve_precision
+from .core import ClipSpec, clip_spec, exists, default, to_device, PRECISIONS, resolve_precision, umask_mode
 from .media import mel_preset, write_mp4, denormalize_mel
 from .data import SyntheticAVConfig, SyntheticAVDataset
 from .cache import ClipCache, ClipCacheDataset
@@ -488,7 +488,7 @@ def save_checkpoint(accelerator, output_dir, step: int, unet: nn.Module, ema: EM
                     checksums=sums, **state)
         _fsync_write(tmp / "state.json", json.dumps(full, indent=1))  # written last: its presence marks completeness
         if final.exists(): shutil.rmtree(final)
-        os.replace(tmp, final)
+        os.replace(umask_mode(tmp), final)
         fd = os.open(root, os.O_RDONLY); os.fsync(fd); os.close(fd)
         for old in list_checkpoints(output_dir)[:-keep]: shutil.rmtree(old, ignore_errors=True)
     accelerator.wait_for_everyone()

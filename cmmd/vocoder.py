@@ -17,7 +17,7 @@ from safetensors.torch import load_file, save_file
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
-from .core import ShapeError, exists, default
+from .core import ShapeError, exists, default, umask_mode
 from .media import (MelPreset, mel_preset, mel_filterbank, log_mel, normalize_mel, denormalize_mel, media_info,
                         read_audio, read_clip, write_mp4)
 
@@ -260,7 +260,7 @@ def save_vocoder(folder,  # checkpoint folder to (re)write
         save_file({k: v.contiguous() for k, v in g.state_dict().items()}, tmp / "generator.safetensors")
         for fn, tensors in (extra_tensors or {}).items(): save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, tmp / fn)
         for fn, obj in {"config.json": config, **(extra_json or {})}.items(): (tmp / fn).write_text(json.dumps(obj, indent=2))
-        _replace_folder(tmp, folder)
+        _replace_folder(umask_mode(tmp), folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True); raise
     return folder
