@@ -150,7 +150,9 @@ def _decoded(c, stream, t0: float, log: dict):
     tb, s0 = stream.time_base, default(_seconds(stream.start_time, stream.time_base), 0.0)
     seek = t0 - s0 > 0.5  # near the start, decoding from the start is as cheap and always right
     while True:
-        c.seek(math.floor(t0 / tb) if seek else default(stream.start_time, 0), stream=stream, backward=True)
+        # from the start: aim 10 s before it, since a seek to the first timestamp itself lands on the second key frame in
+        # MPEG-TS (and the frames before it would be lost)
+        c.seek(math.floor(t0 / tb) if seek else default(stream.start_time, 0) - math.ceil(10 / tb), stream=stream, backward=True)
         last, first = None, True
         try:
             for frame in c.decode(stream):
@@ -161,6 +163,8 @@ def _decoded(c, stream, t0: float, log: dict):
                 log["end"] = t + _frame_seconds(frame, stream)
                 yield t, frame
             else:
+                if first and seek:  # the seek found nothing to decode (one key frame, in MPEG-TS): from the start
+                    seek = False; continue
                 promised = _seconds(stream.start_time + stream.duration, tb) if exists(stream.start_time) and stream.duration else None
                 if exists(promised) and log.get("end", s0) < promised - _TRUNCATED:
                     log.update(error=f"data ends before the {promised - s0:.3f} s the index promises: truncated", at=log.get("end", s0))
