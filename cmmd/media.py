@@ -145,14 +145,19 @@ def media_info(path) -> MediaInfo:
 _EPS = 1e-4  # seconds: timestamp rounding tolerance (far below any frame period)
 _TRUNCATED = 0.05  # seconds: a stream whose data ends this much before its recorded duration was cut short
 
+def _seek_start(c, stream):
+    "Seek to `stream`'s start: aim 10 s before it (asked for the first timestamp itself, MPEG-TS lands on the second key frame, and the frames before it are lost); demuxers that refuse a time before the start (AVI) get the start."
+    s = default(stream.start_time, 0)
+    try: c.seek(s - math.ceil(10 / stream.time_base), stream=stream, backward=True)
+    except (av.FFmpegError, OSError): c.seek(s, stream=stream, backward=True)
+
 def _decoded(c, stream, t0: float, log: dict):
     "Yield `(time, frame)` of `stream` from the last key frame at or before container time `t0`; stop at damage."
     tb, s0 = stream.time_base, default(_seconds(stream.start_time, stream.time_base), 0.0)
     seek = t0 - s0 > 0.5  # near the start, decoding from the start is as cheap and always right
     while True:
-        # from the start: aim 10 s before it, since a seek to the first timestamp itself lands on the second key frame in
-        # MPEG-TS (and the frames before it would be lost)
-        c.seek(math.floor(t0 / tb) if seek else default(stream.start_time, 0) - math.ceil(10 / tb), stream=stream, backward=True)
+        if seek: c.seek(math.floor(t0 / tb), stream=stream, backward=True)
+        else: _seek_start(c, stream)
         last, first = None, True
         try:
             for frame in c.decode(stream):
