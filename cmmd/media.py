@@ -20,9 +20,9 @@ from .core import default, exists, to_uint8_frames, umask_mode
 
 # %% auto #0
 __all__ = ['LOG_FLOOR', 'MEL_PRESETS', 'MediaError', 'MissingFileError', 'EmptyFileError', 'NotMediaError', 'DecodeError',
-           'NoVideoError', 'NoAudioError', 'WindowError', 'MediaInfo', 'media_info', 'Clip', 'frames_to_float',
-           'read_clip', 'read_audio', 'read_media', 'write_mp4', 'MelPreset', 'mel_preset', 'mel_filterbank', 'log_mel',
-           'normalize_mel', 'denormalize_mel']
+           'NoVideoError', 'NoAudioError', 'WindowError', 'local_url', 'MediaInfo', 'media_info', 'Clip',
+           'frames_to_float', 'read_clip', 'read_audio', 'read_media', 'write_mp4', 'MelPreset', 'mel_preset',
+           'mel_filterbank', 'log_mel', 'normalize_mel', 'denormalize_mel']
 
 # %% ../nbs/01_media.ipynb #da53dd75
 class MediaError(Exception):
@@ -56,18 +56,25 @@ def _sniff(head: bytes) -> str | None:
     if len(head) > 188 and head[0] == 0x47 and head[188] == 0x47: return "an MPEG-TS"
     return None
 
+def local_url(path) -> str:
+    "The ffmpeg URL of a local file: `file:` and its absolute path, so that a name such as `http:clip.mp4` or `pipe:1` stays a file."
+    return "file:" + str(Path(path).expanduser().resolve())
+
 def _open(path) -> av.container.InputContainer:
     "Open `path` for reading, turning every failure into a `MediaError` that says what to do."
     p = Path(path)
     if not p.exists(): raise MissingFileError(p, "no such file; check the path")
-    if not p.is_file(): raise NotMediaError(p, "is a directory, not a media file")
+    if p.is_dir(): raise NotMediaError(p, "is a directory, not a media file")
+    if not p.is_file(): raise NotMediaError(p, "is not a regular file (a pipe, socket or device); expected a video or audio file")
     size = p.stat().st_size
     if size == 0: raise EmptyFileError(p, "the file is empty (0 bytes); expected video or audio: re-download or re-export it")
-    with open(p, "rb") as fh: head = fh.read(256)
+    try:
+        with open(p, "rb") as fh: head = fh.read(256)
+    except PermissionError: raise NotMediaError(p, "cannot be read: permission denied; check the file's permissions") from None
     kind = _sniff(head)
     damaged = (f"looks like {kind} file ({size} bytes) but ffmpeg cannot open it: it is probably truncated or damaged; "
                "re-download or re-encode it")
-    try: c = av.open(str(p))
+    try: c = av.open(local_url(p))
     except av.FFmpegError as e:
         if kind: raise DecodeError(p, f"{damaged} ({e.strerror})") from None
         raise NotMediaError(p, f"is not a media file ffmpeg can read ({size} bytes starting {head[:16]!r}); "

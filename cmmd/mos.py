@@ -12,6 +12,8 @@ import av
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.stats import wilcoxon
+
+from .media import local_url
 from fastcore.script import call_parse, Param
 
 # %% auto #0
@@ -211,7 +213,7 @@ file to the experimenter.</p><button class="download">Download ratings</button><
 def _clip_format(path: Path) -> tuple:
     "(width, height, fps, has audio, seconds) of a clip: what a rater can tell apart without its name."
     try:
-        with av.open(str(path)) as c:
+        with av.open(local_url(path)) as c:
             v = c.streams.video[0] if c.streams.video else None
             if v is None: raise MOSError(f"{path}: no video stream; every clip is shown as a video")
             return (v.codec_context.width, v.codec_context.height, round(float(v.average_rate or 0), 2),

@@ -18,7 +18,7 @@ from fastcore.script import call_parse
 
 import cmmd
 from .core import ClipSpec, clip_spec, exists, default, ShapeError, to_uint8_frames, umask_mode
-from .media import (MediaError, NoAudioError, media_info, read_media, read_audio, log_mel, normalize_mel,
+from .media import (MediaError, local_url, NoAudioError, media_info, read_media, read_audio, log_mel, normalize_mel,
                         mel_preset, write_mp4, frames_to_float)
 from .vocoder import load_vocoder
 from .latents import FrameAutoencoder, load_autoencoder, find_taef2
@@ -339,7 +339,7 @@ def _audio_frames(a: np.ndarray, start: int, stop: int, sample_rate: int):
 
 def _mux_copy(src: Path, dst: Path, a: np.ndarray, sample_rate: int):
     "Copy the video packets of `src` unchanged into `dst` and add `a` as AAC sound."
-    with av.open(str(src)) as inp, av.open(str(dst), "w", format="mp4") as out:
+    with av.open(local_url(src)) as inp, av.open(str(dst), "w", format="mp4") as out:
         vin = inp.streams.video[0]
         vs = out.add_stream_from_template(vin)
         st = out.add_stream("aac", rate=sample_rate, layout="mono")
@@ -356,7 +356,7 @@ def _mux_copy(src: Path, dst: Path, a: np.ndarray, sample_rate: int):
 
 def _mux_reencode(src: Path, dst: Path, a: np.ndarray, sample_rate: int, crf: int = 18):
     "Re-encode the picture of `src` (H.264, its average rate, its size rounded down to even) into `dst`, with `a` as sound."
-    with av.open(str(src)) as inp, av.open(str(dst), "w", format="mp4") as out:
+    with av.open(local_url(src)) as inp, av.open(str(dst), "w", format="mp4") as out:
         vin = inp.streams.video[0]
         vin.thread_type = "AUTO"
         rate = Fraction(vin.average_rate or vin.guessed_rate or 25).limit_denominator(100000)
