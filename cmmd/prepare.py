@@ -26,7 +26,8 @@ __all__ = ['VIDEO_EXTENSIONS', 'LAYOUTS', 'SPLITS', 'MEDIA_REASONS', 'Source', '
            'prepare', 'sample_cache', 'cmmd_prepare']
 
 # %% ../nbs/04b_prepare.ipynb #509216b7
-VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".flv", ".wmv", ".ts")
+VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".flv", ".wmv", ".ts", ".mts", ".m2ts",
+                    ".ogv", ".ogg", ".3gp", ".3g2", ".mxf", ".vob", ".asf", ".divx")
 
 @dataclass
 class Source:
@@ -40,9 +41,10 @@ class Source:
     detail: str = ""  # more about `skip`
 
 def find_videos(root) -> list[Path]:
-    "Video files under `root` (recursively, by extension), sorted by path."
+    "Video files under `root` (recursively: by extension, and files without one, which ffmpeg then identifies), sorted by path."
     root = Path(root)
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file())
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")
+                  and (p.suffix.lower() in VIDEO_EXTENSIONS or p.suffix == ""))
 
 def _rel(path, root) -> str: return Path(path).relative_to(root).as_posix()
 
