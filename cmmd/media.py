@@ -20,7 +20,7 @@ from .core import default, exists, to_uint8_frames, umask_mode
 
 # %% auto #0
 __all__ = ['LOG_FLOOR', 'MEL_PRESETS', 'MediaError', 'MissingFileError', 'EmptyFileError', 'NotMediaError', 'DecodeError',
-           'NoVideoError', 'NoAudioError', 'WindowError', 'local_url', 'MediaInfo', 'media_info', 'Clip',
+           'NoVideoError', 'NoAudioError', 'WindowError', 'local_url', 'MediaInfo', 'media_info', 'displayed', 'Clip',
            'frames_to_float', 'read_clip', 'read_audio', 'read_media', 'write_mp4', 'MelPreset', 'mel_preset',
            'mel_filterbank', 'log_mel', 'normalize_mel', 'denormalize_mel']
 
@@ -193,9 +193,20 @@ def _frame_seconds(frame, stream) -> float:
     return 1 / float(stream.average_rate or 25)
 
 # %% ../nbs/01_media.ipynb #a6f06776
-def _square(frame, size: int | None) -> torch.Tensor:
-    "A decoded frame as uint8 `3 h w` RGB, centre-cropped to a square and resized to `size` (kept as is for `None`)."
-    x = torch.from_numpy(frame.to_ndarray(format="rgb24")).permute(2, 0, 1)
+def displayed(x: torch.Tensor,  # uint8 `3 h w` as stored
+              rotation: float = 0,  # degrees counter-clockwise of the display matrix (phone videos: ±90)
+              sar=None) -> torch.Tensor:  # sample (pixel) aspect ratio, width / height of a pixel; None or 1: square
+    "A stored frame as a player shows it: turned by its display matrix, then stretched to square pixels."
+    turns = round(rotation / 90) % 4
+    if turns: x = torch.rot90(x, turns, dims=(1, 2))
+    if sar and float(sar) > 0 and abs(float(sar) - 1) > 1e-3:
+        h, w = x.shape[-2:]
+        x = F.interpolate(x[None], size=(h, max(1, round(w * float(sar)))), mode="bilinear", antialias=True, align_corners=False)[0]
+    return x
+
+def _square(frame, size: int | None, sar=None) -> torch.Tensor:
+    "A decoded frame as uint8 `3 h w` RGB as displayed (`displayed`), centre-cropped to a square and resized to `size` (kept as is for `None`)."
+    x = displayed(torch.from_numpy(frame.to_ndarray(format="rgb24")).permute(2, 0, 1), getattr(frame, "rotation", 0) or 0, sar)
     if size is None: return x
     h, w = x.shape[-2:]
     s = min(h, w)
@@ -207,18 +218,19 @@ def _frames_at(c, path, origin: float, start: float, fps: float, count: int | No
     "Frames on screen at `start + i/fps` (seconds from `origin`), `i < count` (until the video ends for `None`): `f 3 h w` uint8."
     stream = c.streams.video[0]
     stream.thread_type = "AUTO"
+    sar = stream.codec_context.sample_aspect_ratio or stream.sample_aspect_ratio
     at = lambda i: origin + start + i / fps
     out, log, i, prev, prev_x = [], {}, 0, None, None
     for t, frame in _decoded(c, stream, at(0), log):
         while (count is None or i < count) and t > at(i) + _EPS:  # frame arrives after instant i: show the previous one
-            if prev_x is None: prev_x = _square(prev if exists(prev) else frame, size)
+            if prev_x is None: prev_x = _square(prev if exists(prev) else frame, size, sar)
             out.append(prev_x); i += 1
         if exists(count) and i == count: break
         prev, prev_x = frame, None
     else:
         end = log.get("end", origin)
         while prev is not None and (count is None or i < count) and at(i) < end - _EPS:  # the last frame stays on screen
-            if prev_x is None: prev_x = _square(prev, size)
+            if prev_x is None: prev_x = _square(prev, size, sar)
             out.append(prev_x); i += 1
         if exists(count) and i < count:
             need = f"the clip needs a frame at {at(i) - origin:.3f} s"
