@@ -27,9 +27,9 @@ from .diffusion import NoiseSchedule
 from .sampler import GraphedDenoiser, sample, sample_long
 
 # %% auto #0
-__all__ = ['PIPELINE_PRESETS', 'SAMPLER_DEFAULTS', 'CONDITIONING_KEYS', 'PIPELINE_FILE', 'TASKS', 'CMMDPipeline',
-           'mel_frames_covering', 'PipelineOutput', 'GenerateError', 'preview_figure', 'load_pipeline', 'generate_file',
-           'cmmd_generate']
+__all__ = ['PIPELINE_PRESETS', 'SAMPLER_DEFAULTS', 'CONDITIONING_KEYS', 'PIPELINE_FILE', 'TASKS', 'MAX_STEPS',
+           'MAX_JOINT_SECONDS', 'CMMDPipeline', 'mel_frames_covering', 'PipelineOutput', 'GenerateError',
+           'preview_figure', 'load_pipeline', 'generate_file', 'cmmd_generate']
 
 # %% ../nbs/10_pipeline.ipynb #b5d4ef39
 PIPELINE_PRESETS = {
@@ -439,6 +439,22 @@ def _precision(name: str):
     if name not in dtypes: raise GenerateError(f"precision {name!r}: expected one of {sorted(dtypes)}")
     return dtypes[name]
 
+MAX_STEPS, MAX_JOINT_SECONDS = 1000, 600.0
+
+def _check_options(steps, seconds, sampler, guidance, device):
+    "One-line errors for options out of range, before any model is loaded."
+    from cmmd.sampler import SAMPLERS
+    if exists(steps) and not (isinstance(steps, int) and 1 <= steps <= MAX_STEPS):
+        raise GenerateError(f"--steps {steps}: expected a whole number from 1 to {MAX_STEPS}")
+    if exists(seconds) and not (math.isfinite(seconds) and 0 < seconds <= MAX_JOINT_SECONDS):
+        raise GenerateError(f"--seconds {seconds}: expected a length in seconds, above 0 and at most {MAX_JOINT_SECONDS:g}")
+    if exists(sampler) and sampler not in SAMPLERS: raise GenerateError(f"--sampler {sampler!r}: expected one of {SAMPLERS}")
+    if exists(guidance) and not (math.isfinite(guidance) and guidance >= 0): raise GenerateError(f"--guidance {guidance}: expected a number >= 0")
+    if exists(device):
+        try: dev = torch.device(device)
+        except RuntimeError: raise GenerateError(f"--device {device!r}: not a device name (cpu, cuda, cuda:1, ...)") from None
+        if dev.type == "cuda" and not torch.cuda.is_available(): raise GenerateError(f"--device {device}: no CUDA GPU is available here; use --device cpu")
+
 def _check_not_input(out: Path, src: Path):
     "Refuse an output that is the input: the .mp4, or the .wav and .png written beside it."
     for p in (out, out.with_suffix(".wav"), out.with_suffix(".png")):
@@ -462,6 +478,7 @@ def generate_file(out,  # output .mp4; the .wav and the .png preview go beside i
     if sum([exists(video), exists(audio), bool(joint)]) != 1: raise GenerateError("give exactly one of --video, --audio or --joint")
     if out.suffix.lower() != ".mp4": raise GenerateError(f"{out}: the output must be an .mp4 file")
     _check_writable(out)
+    _check_options(steps, seconds if joint else None, sampler, guidance, device)
     for src_in in (video, audio):
         if exists(src_in): _check_not_input(out, Path(src_in).expanduser())
     device = default(device, "cuda" if torch.cuda.is_available() else "cpu")
