@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 from einops import rearrange
+from safetensors import SafetensorError
 from fastcore.script import call_parse
 
 import cmmd
@@ -182,20 +183,27 @@ def _from_pretrained(cls, path,  # a folder written by `save_pretrained`
     path = Path(path).expanduser()
     if not path.is_dir(): raise FileNotFoundError(f"{path}: no such pipeline folder")
     if not (path / PIPELINE_FILE).is_file(): raise _not_a_pipeline(path, PIPELINE_FILE)
-    cfg = json.loads((path / PIPELINE_FILE).read_text())
-    if cfg.get("format") != "cmmd-pipeline": raise ValueError(f"{path / PIPELINE_FILE}: format {cfg.get('format')!r}, expected 'cmmd-pipeline'")
-    if not (path / "unet" / "config.json").is_file(): raise _not_a_pipeline(path, "unet/config.json")
-    if cfg["autoencoder_saved"]:
-        if not (path / "autoencoder" / "config.json").is_file(): raise _not_a_pipeline(path, "autoencoder/config.json")
-        ae = FrameAutoencoder.from_pretrained(path / "autoencoder")
-    else: ae = load_autoencoder(cfg["autoencoder"])
-    vocoder = cfg["vocoder"]
-    if vocoder.startswith("vocoder"):
-        if not (path / vocoder).exists(): raise _not_a_pipeline(path, vocoder)
-        vocoder = str(path / vocoder)
-    pipe = cls(CMMDUNet.from_pretrained(path / "unet"), ae, vocoder=vocoder, clip=cfg["clip"], mel=cfg["mel"],
-               schedule=NoiseSchedule.from_dict(cfg["schedule"]), sampler_defaults=cfg["sampler_defaults"],
-               trained=cfg["trained"], note=cfg["note"])
+    try:
+        cfg = json.loads((path / PIPELINE_FILE).read_text())
+        if cfg.get("format") != "cmmd-pipeline": raise ValueError(f"{path / PIPELINE_FILE}: format {cfg.get('format')!r}, expected 'cmmd-pipeline'")
+        if not (path / "unet" / "config.json").is_file(): raise _not_a_pipeline(path, "unet/config.json")
+        if cfg["autoencoder_saved"]:
+            if not (path / "autoencoder" / "config.json").is_file(): raise _not_a_pipeline(path, "autoencoder/config.json")
+            ae = FrameAutoencoder.from_pretrained(path / "autoencoder")
+        else: ae = load_autoencoder(cfg["autoencoder"])
+        vocoder = cfg["vocoder"]
+        if vocoder.startswith("vocoder"):
+            if not (path / vocoder).exists(): raise _not_a_pipeline(path, vocoder)
+            vocoder = str(path / vocoder)
+        pipe = cls(CMMDUNet.from_pretrained(path / "unet"), ae, vocoder=vocoder, clip=cfg["clip"], mel=cfg["mel"],
+                   schedule=NoiseSchedule.from_dict(cfg["schedule"]), sampler_defaults=cfg["sampler_defaults"],
+                   trained=cfg["trained"], note=cfg["note"])
+    except FileNotFoundError: raise
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError, OSError, RuntimeError, SafetensorError) as e:
+        raise ValueError(f"{path}: the pipeline cannot be loaded ({type(e).__name__}: {e}); it is damaged or incomplete: "
+                         "save it again") from e
+    bad = next((n for n, t in pipe.unet.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()), None)
+    if exists(bad): raise ValueError(f"{path}: the U-Net weight {bad} holds NaN or infinite values; the pipeline is broken: save it again")
     return pipe.to(device=device, dtype=dtype) if exists(device) or exists(dtype) else pipe
 
 CMMDPipeline.from_pretrained = _from_pretrained
