@@ -347,13 +347,14 @@ def read_audio(path, sample_rate: int = 16000,  # output rate
         return _audio_from(c, path, info.origin, start, round(seconds * sample_rate) if exists(seconds) else None, sample_rate)
 
 # %% ../nbs/01_media.ipynb #5dfbeca4
-def read_media(path, fps: float = 10, size: int | None = 128, sample_rate: int = 16000, dtype=torch.uint8) -> Clip:
+def read_media(path, fps: float = 10, size: int | None = 128, sample_rate: int = 16000, dtype=torch.uint8,
+               with_audio: bool = True) -> Clip:  # False: the picture only (its sound is not decoded, damaged or not)
     "A whole video file as one `Clip`: frames at i/fps while the video lasts and the audio under them (`None` if silent)."
     with _open(path) as c:
         info = _info(c, path)
         if not info.has_video: raise NoVideoError(path, "has no video stream; use `read_audio` for audio-only files")
         frames, audio, log = _frames_at(c, path, info.origin, 0.0, fps, None, size), None, {}
-        if info.has_audio:
+        if info.has_audio and with_audio:
             audio = _audio_from(c, path, info.origin, 0.0, None, sample_rate, log)
             if "error" in log: frames = frames[:max(1, math.floor(len(audio) / sample_rate * fps + _EPS))]  # damaged audio: stop there
             n = round(len(frames) / fps * sample_rate)

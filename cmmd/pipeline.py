@@ -499,20 +499,30 @@ def generate_file(out,  # output .mp4; the .wav and the .png preview go beside i
         target = (f"{c.size}x{c.size} @ {c.fps} fps (centre crop)" if exists(video) else "") + \
                  (f"{c.sample_rate} Hz mono" if exists(audio) else "")
         log(f"input {src}: {_describe(info)} -> {target}")
-    try:
-        clip_in = read_media(src, fps=c.fps, size=c.size, sample_rate=c.sample_rate) if exists(video) else None
-        frames_in = clip_in.frames if exists(video) else None
+    try:  # V2A needs only the picture: its sound is decoded for the preview alone, and may be missing or damaged
+        frames_in = read_media(src, fps=c.fps, size=c.size, with_audio=False).frames if exists(video) else None
         wave_in = read_audio(src, sample_rate=c.sample_rate) if exists(audio) else None
-        mel_in = pipe.encode_audio(clip_in.audio) if exists(clip_in) and exists(clip_in.audio) else None
     except MediaError as e: raise GenerateError(f"{src}: cannot decode the input ({e})") from e
+    mel_in, duration = None, info.duration if exists(src) else None
+    if exists(video) and info.has_audio:
+        try:
+            a, n = read_audio(src, sample_rate=c.sample_rate), round(len(frames_in) / c.fps * c.sample_rate)
+            mel_in = pipe.encode_audio(torch.cat([a[:n], a.new_zeros(max(0, n - len(a)))]))  # under the picture
+        except MediaError as e: log(f"warning: the sound of {src} cannot be decoded ({e.reason}); V2A does not need it")
     if exists(frames_in):  # cover the whole duration of the picture: repeat the last frame if the grid falls short
         need = math.ceil(info.duration * c.fps - 1e-6)
-        if len(frames_in) < need: frames_in = torch.cat([frames_in, frames_in[-1:].expand(need - len(frames_in), -1, -1, -1)])
+        if len(frames_in) < need - 1:  # the picture stops well before the length the file declares: truncated
+            duration = len(frames_in) / c.fps
+            log(f"warning: {src}: the picture ends at {duration:.2f} s, before the {info.duration:.2f} s the file declares "
+                f"(truncated?); generating sound for {duration:.2f} s")
+            if len(frames_in) < c.frames: raise GenerateError(f"{src}: only {duration:.2f} s of its picture decode, shorter than "
+                                                              f"one clip ({c.frames / c.fps:.2f} s); the file is damaged")
+        elif len(frames_in) < need: frames_in = torch.cat([frames_in, frames_in[-1:].expand(need - len(frames_in), -1, -1, -1)])
     g = torch.Generator(device="cpu").manual_seed(seed)
     res = pipe(video=frames_in, audio=wave_in, seconds=seconds if joint else None, steps=steps, guidance=guidance,
                sampler=sampler, generator=g, progress=progress, dtype=_precision(precision))
     wav_out = res.waveform
-    if exists(video): wav_out = wav_out[:round(info.duration * c.sample_rate)]
+    if exists(video): wav_out = wav_out[:round(duration * c.sample_rate)]
     paths = dict(mp4=out, wav=out.with_suffix(".wav"), png=out.with_suffix(".png"))
     tag = uuid.uuid4().hex[:8]
     tmps = {k: p.parent / f".{p.stem}.{tag}{p.suffix}" for k, p in paths.items()}
