@@ -328,7 +328,14 @@ def load_sd_vae(source: str = SD_VAE_ID):
     if path.exists(): return AutoencoderKL.from_pretrained(path)
     if source.startswith(("/", ".", "~")) or source.count("/") != 1:
         raise FileNotFoundError(f"sd-vae: {source} is not a local folder (nor a hub id like {SD_VAE_ID!r})")
-    return AutoencoderKL.from_pretrained(source)
+    try: return AutoencoderKL.from_pretrained(source, local_files_only=True)  # the Hugging Face cache first
+    except (OSError, ValueError): pass
+    try: return AutoencoderKL.from_pretrained(source)
+    except Exception as e:
+        raise FileNotFoundError(f"sd-vae: the weights of {source!r} are neither in the local Hugging Face cache nor "
+                                f"downloadable here ({type(e).__name__}); download them where there is a network "
+                                f"(`huggingface-cli download {source}`) and copy the cache, or pass a local diffusers VAE "
+                                f"folder as 'sd-vae:PATH'") from None
 
 class SDVAEAutoencoder(FrameAutoencoder):
     "A diffusers `AutoencoderKL` (the paper's SD VAE): [-1, 1] pixels inside, posterior mean as the latent."
