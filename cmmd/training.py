@@ -683,6 +683,7 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
     from accelerate import Accelerator
     cfg, t_start = default(cfg, TrainConfig), time.time()
     out = Path(cfg.output_dir).expanduser()
+    if out.exists() and not out.is_dir(): raise ValueError(f"output_dir {out}: is a file; expected a folder (new or a run's)")
     precision = resolve_precision(cfg.mixed_precision, "cuda" if torch.cuda.is_available() else "cpu")
     from accelerate.state import AcceleratorState
     if AcceleratorState._shared_state.get("_mixed_precision", precision) != precision:  # an earlier run in this process
@@ -877,7 +878,8 @@ def main(argv=None):
     if cfg.cpu_threads is None and not torch.cuda.is_available():  # accelerate launch sets OMP_NUM_THREADS=1
         cfg = dataclasses.replace(cfg, cpu_threads=cpu_thread_count(int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
     if show: print(yaml.safe_dump(cfg.to_dict(), sort_keys=False)); return
-    res = train(cfg, resume=resume, progress=not quiet)
+    try: res = train(cfg, resume=resume, progress=not quiet)
+    except (CheckpointError, TrainingError) as e: raise SystemExit(f"cmmd/train.py: {e}") from None
     if exists(res.pipeline_dir):
         print(f"\n{res.step} steps of {cfg.batch_size} clips in {res.seconds / 60:.1f} min, evaluation included "
               f"({res.bad_steps} skipped); pipeline: {res.pipeline_dir}")
