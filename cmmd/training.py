@@ -490,7 +490,10 @@ def save_checkpoint(accelerator, output_dir, step: int, unet: nn.Module, ema: EM
         if final.exists(): shutil.rmtree(final)
         os.replace(umask_mode(tmp), final)
         fd = os.open(root, os.O_RDONLY); os.fsync(fd); os.close(fd)
-        for old in list_checkpoints(output_dir)[:-keep]: shutil.rmtree(old, ignore_errors=True)
+        finite = all(torch.isfinite(v).all() for v in model.state_dict().values() if v.is_floating_point())
+        if finite:
+            for old in list_checkpoints(output_dir)[:-keep]: shutil.rmtree(old, ignore_errors=True)
+        else: _log.warning("checkpoint %s has non-finite weights: the older checkpoints are kept", final.name)
     accelerator.wait_for_everyone()
     return final
 
