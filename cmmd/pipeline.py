@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_pipeline.ipynb #3f5fb569
 from __future__ import annotations
-import dataclasses, json, logging, math, os, shutil, tempfile, uuid, wave
+import dataclasses, json, logging, math, os, shutil, tempfile, time, uuid, wave
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,8 +29,8 @@ from .sampler import GraphedDenoiser, sample, sample_long
 
 # %% auto #0
 __all__ = ['PIPELINE_PRESETS', 'SAMPLER_DEFAULTS', 'CONDITIONING_KEYS', 'PIPELINE_FILE', 'TASKS', 'MAX_STEPS',
-           'MAX_JOINT_SECONDS', 'CMMDPipeline', 'mel_frames_covering', 'PipelineOutput', 'GenerateError',
-           'preview_figure', 'load_pipeline', 'generate_file', 'cmmd_generate']
+           'MAX_JOINT_SECONDS', 'STALE_SECONDS', 'CMMDPipeline', 'mel_frames_covering', 'PipelineOutput',
+           'GenerateError', 'preview_figure', 'load_pipeline', 'generate_file', 'cmmd_generate']
 
 # %% ../nbs/10_pipeline.ipynb #b5d4ef39
 PIPELINE_PRESETS = {
@@ -448,6 +448,15 @@ def _precision(name: str):
     return dtypes[name]
 
 MAX_STEPS, MAX_JOINT_SECONDS = 1000, 600.0
+STALE_SECONDS = 3600  # a temporary output file this old is left over from a killed run
+
+def _remove_stale_temps(out: Path):
+    "Remove the hidden temporary files that a killed `generate_file` to `out` left behind (`.out.TAG.*`, and `write_mp4`'s inside them)."
+    now = time.time()
+    for p in [*out.parent.glob(f".{out.stem}.*"), *out.parent.glob(f"..{out.stem}.*")]:
+        try:
+            if p.is_file() and now - p.stat().st_mtime > STALE_SECONDS: p.unlink()
+        except OSError: pass
 
 def _check_options(steps, seconds, sampler, guidance, device):
     "One-line errors for options out of range, before any model is loaded."
@@ -524,6 +533,7 @@ def generate_file(out,  # output .mp4; the .wav and the .png preview go beside i
     wav_out = res.waveform
     if exists(video): wav_out = wav_out[:round(duration * c.sample_rate)]
     paths = dict(mp4=out, wav=out.with_suffix(".wav"), png=out.with_suffix(".png"))
+    _remove_stale_temps(out)
     tag = uuid.uuid4().hex[:8]
     tmps = {k: p.parent / f".{p.stem}.{tag}{p.suffix}" for k, p in paths.items()}
     try:
