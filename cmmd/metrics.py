@@ -847,7 +847,7 @@ def sync_benchmark(pipe,  # a `CMMDPipeline` (U-Net, autoencoder, vocoder, sched
     from cmmd.sampler import sample
     n = min(n, len(dataset))
     fps, sr, frames = pipe.clip.fps, pipe.clip.sample_rate, pipe.clip.frames
-    kw = {"sampler": pipe.sampler_defaults["sampler"], **pipe.conditioning, **sampler_kw}
+    kw = {**pipe.sample_kwargs, **sampler_kw}
     g, rng = torch.Generator(pipe.device).manual_seed(seed), np.random.default_rng(seed)
     counts = {t: {k: [] for k in SYNC_ROWS} for t in tasks}
     amp = lambda: torch.autocast(pipe.device.type, dtype=dtype, enabled=exists(dtype))

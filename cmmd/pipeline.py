@@ -96,6 +96,11 @@ class CMMDPipeline:
         "The sampler's conditioning settings from `sampler_defaults` (λ, condition, cfg_scale, fusion_scale)."
         return {k: self.sampler_defaults[k] for k in CONDITIONING_KEYS}
 
+    @property
+    def sample_kwargs(self) -> dict:
+        "`cmmd.sampler.sample` keywords of the pipeline's defaults for a given step count: the sampler and its conditioning."
+        return {"sampler": self.sampler_defaults["sampler"], **self.conditioning}
+
     def to(self, device=None, dtype=None) -> "CMMDPipeline":
         "Move the networks (in place) and return the pipeline."
         kw = {k: v for k, v in dict(device=device, dtype=dtype).items() if exists(v)}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_training.ipynb #0bb767c1
 from __future__ import annotations
-import argparse, contextlib, copy, dataclasses, json, logging, math, os, random, shutil, sys, time, typing, uuid
+import argparse, contextlib, copy, dataclasses, hashlib, json, logging, math, os, random, shutil, sys, time, typing, uuid
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
@@ -395,7 +395,6 @@ def list_checkpoints(output_dir) -> list:
     return sorted(found, key=lambda p: int(p.name[len(CHECKPOINT_PREFIX):]))
 
 def _sha256(path: Path) -> str:
-    import hashlib
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
@@ -605,7 +604,7 @@ def write_samples(pipe: CMMDPipeline, dataset, folder, n: int = 2, steps: int = 
     if n == 0: return written
     batch = torch.utils.data.default_collate([dataset[i] for i in range(n)])
     x = model_inputs(batch, pipe.autoencoder, layout, pipe.device)
-    g, kw = torch.Generator(pipe.device).manual_seed(seed), {"sampler": pipe.sampler_defaults["sampler"], **pipe.conditioning}
+    g, kw = torch.Generator(pipe.device).manual_seed(seed), pipe.sample_kwargs
     mel = sample(pipe.unet, pipe.schedule, task="v2a", video=x["video"], mel_shape=tuple(x["mel"].shape), steps=steps, generator=g, progress=False, **kw).mel.float()
     lat = sample(pipe.unet, pipe.schedule, task="a2v", mel=x["mel"], video_shape=tuple(x["video"].shape), steps=steps, generator=g, progress=False, **kw).video
     real = batch["video"].float() if "audio" in batch else pipe.autoencoder.decode(x["video"]).cpu()  # pixels: synthetic
