@@ -15,7 +15,7 @@ from safetensors.torch import save_file
 from torch.utils.data import DataLoader, Dataset
 
 from . import __version__
-from .core import clip_spec, default, exists, umask_mode
+from .core import clip_spec, default, exists, umask_mode, writing
 from .media import MelPreset, mel_preset, normalize_mel
 
 # %% auto #0
@@ -115,8 +115,10 @@ def _tmp(path: Path) -> Path: return path.with_name(f"{path.name}.{os.getpid()}.
 def atomic_write_text(path, text: str):
     "Write `text` to `path` through a temporary file and `os.replace`."
     path = Path(path); tmp = _tmp(path)
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with writing(path, "a cache file"): tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException: tmp.unlink(missing_ok=True); raise
 
 def atomic_write_json(path, obj):
     "Write `obj` as indented, key-sorted JSON, atomically."
@@ -125,9 +127,11 @@ def atomic_write_json(path, obj):
 def atomic_save_tensors(path, tensors: dict, metadata: dict | None = None):
     "Save a dict of tensors as safetensors, atomically."
     path = Path(path); tmp = _tmp(path)
-    save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata)
-    umask_mode(tmp)  # safetensors writes 0600
-    os.replace(tmp, path)
+    try:
+        with writing(path, "a cache shard"): save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata)
+        umask_mode(tmp)  # safetensors writes 0600
+        os.replace(tmp, path)
+    except BaseException: tmp.unlink(missing_ok=True); raise
 
 # %% ../nbs/04a_cache.ipynb #701c582e
 class SourceWriter:

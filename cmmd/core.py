@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #060314aa
 from __future__ import annotations
-import base64, dataclasses, os, random
+import base64, dataclasses, errno, os, random, shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import torch
 # %% auto #0
 __all__ = ['VIDEO_LAYOUT', 'MEL_LAYOUT', 'CLIP_SPECS', 'PRECISIONS', 'exists', 'default', 'to_device', 'ShapeError',
            'check_video', 'check_mel', 'ClipSpec', 'clip_spec', 'assets_dir', 'seed_everything', 'native_bf16',
-           'resolve_precision', 'umask_mode', 'to_uint8_frames', 'show_frames', 'show_mel', 'play_audio', 'play_video']
+           'resolve_precision', 'umask_mode', 'DiskFullError', 'writing', 'to_uint8_frames', 'show_frames', 'show_mel',
+           'play_audio', 'play_video']
 
 # %% ../nbs/00_core.ipynb #646fd0b8
 def exists(x) -> bool:
@@ -144,6 +146,27 @@ def umask_mode(path) -> Path:
     for p in [path, *(path.rglob("*") if path.is_dir() else [])]:
         if not p.is_symlink(): os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
     return path
+
+# %% ../nbs/00_core.ipynb #c7d8cf07
+class DiskFullError(OSError):
+    "A write stopped because the disk (or the user's quota) is full."
+
+def _no_space(e: BaseException) -> bool:
+    return (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)
+            or "No space left on device" in str(e) or "os error 28" in str(e) or "Disk quota exceeded" in str(e))
+
+@contextmanager
+def writing(path,  # the file or folder being written
+            what: str):  # what it is, for the message ("a checkpoint", "the pipeline")
+    "Re-raise a full disk inside the block as a `DiskFullError` naming `what`, `path` and the space left there."
+    try: yield
+    except BaseException as e:
+        if isinstance(e, DiskFullError) or not _no_space(e): raise
+        p = Path(path).expanduser().absolute()
+        there = next((q for q in (p, *p.parents) if q.exists()), Path("/"))
+        free = shutil.disk_usage(there).free / 2 ** 20
+        raise DiskFullError(errno.ENOSPC, f"{p}: the disk is full; {what} could not be written ({free:.0f} MiB free there). "
+                                          "Free some space or write to another disk; what was there before is intact") from None
 
 # %% ../nbs/00_core.ipynb #2c94674a
 def to_uint8_frames(frames) -> np.ndarray:

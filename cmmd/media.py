@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_media.ipynb #3e76cf42
 from __future__ import annotations
-import math, os, tempfile
+import math, os, tempfile, warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -16,7 +16,7 @@ import torch.nn.functional as F
 import av
 import torchaudio
 
-from .core import default, exists, to_uint8_frames, umask_mode
+from .core import default, exists, to_uint8_frames, umask_mode, writing
 
 # %% auto #0
 __all__ = ['LOG_FLOOR', 'MEL_PRESETS', 'MediaError', 'MissingFileError', 'EmptyFileError', 'NotMediaError', 'DecodeError',
@@ -151,6 +151,19 @@ def media_info(path) -> MediaInfo:
 # %% ../nbs/01_media.ipynb #d906e79d
 _EPS = 1e-4  # seconds: timestamp rounding tolerance (far below any frame period)
 _TRUNCATED = 0.05  # seconds: a stream whose data ends this much before its recorded duration was cut short
+_MAX_DAMAGED = 25  # damaged packets in a row after which a stream counts as unreadable from there
+
+def _packets_decoded(c, stream, log: dict):
+    "The frames of `stream`, packet by packet as a player decodes: a damaged packet is skipped and counted in `log['skipped']`."
+    run = 0
+    for packet in c.demux(stream):
+        try: frames = packet.decode()
+        except av.FFmpegError as e:  # the demuxer read the packet, the decoder refuses it
+            run += 1; log["skipped"] = log.get("skipped", 0) + 1; log["damage"] = e.strerror or str(e)
+            if run > _MAX_DAMAGED: raise
+            continue
+        run = 0
+        yield from frames
 
 def _seek_start(c, stream):
     "Seek to `stream`'s start: aim 10 s before it (asked for the first timestamp itself, MPEG-TS lands on the second key frame, and the frames before it are lost); demuxers that refuse a time before the start (AVI) get the start."
@@ -167,7 +180,7 @@ def _decoded(c, stream, t0: float, log: dict):
         else: _seek_start(c, stream)
         last, first = None, True
         try:
-            for frame in c.decode(stream):
+            for frame in _packets_decoded(c, stream, log):
                 if exists(frame.pts): t = float(frame.pts * tb)
                 else: t = s0 if last is None else last + _frame_seconds(frame, stream)
                 if first and seek and t > t0 + _EPS: break  # the demuxer sought past t0: decode from the start instead
@@ -239,7 +252,13 @@ def _frames_at(c, path, origin: float, start: float, fps: float, count: int | No
                                         "use an earlier start or re-encode the file")
             raise WindowError(path, f"video ends at {end - origin:.3f} s but {need}; use an earlier start or fewer seconds")
     if not out: raise DecodeError(path, f"no video frame could be decoded ({log.get('error', 'empty stream')})")
+    _warn_skipped(path, "video", log)
     return torch.stack(out)
+
+def _warn_skipped(path, what: str, log: dict):
+    "Say how many damaged packets a read skipped (players skip them silently)."
+    if log.get("skipped"):
+        warnings.warn(f"{path}: {log['skipped']} damaged {what} packet(s) skipped ({log['damage']}); the rest was decoded", stacklevel=3)
 
 # %% ../nbs/01_media.ipynb #3c96fd34
 _GAP = 0.01  # seconds: timestamp disagreements above this are real gaps or overlaps
@@ -286,6 +305,7 @@ def _audio_from(c, path, origin: float, start: float, n: int | None, sample_rate
     if exists(n) and "error" in log and end < t0 + n / sample_rate - _EPS:
         raise DecodeError(path, f"audio is damaged at {end - origin:.3f} s ({log['error']}); the window needs audio up to "
                                 f"{start + n / sample_rate:.3f} s; use an earlier start or re-encode the file")
+    _warn_skipped(path, "audio", log)
     if n is None: n = max(0, round((end - t0) * sample_rate))
     x = np.concatenate(chunks)
     k = math.floor((a0 - anchor) * rate + 1e-6)  # first needed sample; negative: the audio starts later (silence before)
@@ -381,7 +401,7 @@ def write_mp4(path, frames: torch.Tensor,  # `f 3 h w`, uint8 or float in [0, 1]
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".mp4")
     os.close(fd)
     try:
-        with av.open(tmp, "w", format="mp4", options={"movflags": "+faststart"}) as c:
+        with writing(path, "the mp4"), av.open(tmp, "w", format="mp4", options={"movflags": "+faststart"}) as c:
             rate = Fraction(fps).limit_denominator(100000)
             vs = c.add_stream("libx264", rate=rate, options={"crf": str(crf)})
             vs.width, vs.height, vs.pix_fmt = x.shape[2], x.shape[1], "yuv420p"

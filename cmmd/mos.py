@@ -300,7 +300,7 @@ def read_key(key) -> dict:
 def _read_rows(path: Path) -> tuple[str | None, str | None, list[dict]]:
     "(page, rater, rows) of one ratings file; rows have rater, clip, question, score and the row's position."
     if path.suffix.lower() == ".csv":
-        with open(path, newline="") as f: rows = list(csv.DictReader(f))
+        rows = list(csv.DictReader(_csv_text(path).splitlines()))
         need = {"rater", "clip", "question", "score"}
         if rows and not need <= set(rows[0]):
             raise MOSError(f"{path}: columns {sorted(rows[0])}, expected at least {sorted(need)}")
@@ -312,8 +312,21 @@ def _read_rows(path: Path) -> tuple[str | None, str | None, list[dict]]:
                        f"expected {RATINGS_FORMAT!r} (the file the rating page downloads)")
     if not isinstance(d.get("rater"), str) or not d["rater"].strip(): raise MOSError(f"{path}: no rater ID")
     if not isinstance(d.get("ratings"), list): raise MOSError(f"{path}: 'ratings' should be a list of rows")
+    odd = [k for k, r in enumerate(d["ratings"]) if not isinstance(r, dict)]
+    if odd: raise MOSError(f"{path}: rating {odd[0]} is {type(d['ratings'][odd[0]]).__name__} {d['ratings'][odd[0]]!r}, "
+                           f"expected an object with clip, question and score ({len(odd)} such rows)")
     return d.get("page"), d["rater"].strip(), [dict(r, rater=d["rater"].strip(), where=f"rating {k}")
-                                              for k, r in enumerate(d["ratings"]) if isinstance(r, dict)]
+                                              for k, r in enumerate(d["ratings"])]
+
+def _csv_text(path: Path) -> str:
+    "A CSV's text: UTF-8 (with or without a byte-order mark), else Windows-1252 as spreadsheets on Windows save it, with a warning."
+    raw = path.read_bytes()
+    try: return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err: first = err
+    try: text = raw.decode("cp1252")
+    except UnicodeDecodeError: raise MOSError(f"{path}: not UTF-8 text ({first}); save the CSV as UTF-8") from None
+    warnings.warn(f"{path}: not UTF-8 ({first}); read as Windows-1252 (save the CSV as UTF-8 to be sure of names)", stacklevel=3)
+    return text
 
 def _score(v, where: str) -> int:
     if isinstance(v, bool): v = None

@@ -18,7 +18,7 @@ from safetensors import SafetensorError
 from fastcore.script import call_parse
 
 import cmmd
-from .core import ClipSpec, clip_spec, exists, default, ShapeError, to_uint8_frames, umask_mode
+from .core import ClipSpec, clip_spec, exists, default, ShapeError, to_uint8_frames, umask_mode, writing
 from .media import (MediaError, local_url, NoAudioError, media_info, read_media, read_audio, log_mel, normalize_mel,
                         mel_preset, write_mp4, frames_to_float)
 from .vocoder import load_vocoder
@@ -151,25 +151,26 @@ def _save_pretrained(self: CMMDPipeline, path) -> Path:
     path = Path(path).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    try:
-        tmp.mkdir()
-        self.unet.save_pretrained(tmp / "unet", safe_serialization=True)
-        saved = len(self.autoencoder.state_dict()) > 0
-        if saved: self.autoencoder.save_pretrained(tmp / "autoencoder")
-        vocoder, src = self.vocoder_source, Path(self.vocoder_source)
-        if self.vocoder_source not in ("hifigan-universal", "griffin-lim") and src.exists():
-            if src.is_dir(): shutil.copytree(src, tmp / "vocoder")
-            else: (tmp / "vocoder").mkdir(); shutil.copy2(src, tmp / "vocoder" / src.name)
-            vocoder = "vocoder" if src.is_dir() else f"vocoder/{src.name}"
-        (tmp / PIPELINE_FILE).write_text(json.dumps(_pipeline_config(self, saved, vocoder), indent=2))
-        umask_mode(tmp)  # the weights come from safetensors as 0600
-        old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
-        if path.exists(): path.rename(old)
-        tmp.rename(path)
-        if old.exists(): shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with writing(path, "the pipeline"):
+        try:
+            tmp.mkdir()
+            self.unet.save_pretrained(tmp / "unet", safe_serialization=True)
+            saved = len(self.autoencoder.state_dict()) > 0
+            if saved: self.autoencoder.save_pretrained(tmp / "autoencoder")
+            vocoder, src = self.vocoder_source, Path(self.vocoder_source)
+            if self.vocoder_source not in ("hifigan-universal", "griffin-lim") and src.exists():
+                if src.is_dir(): shutil.copytree(src, tmp / "vocoder")
+                else: (tmp / "vocoder").mkdir(); shutil.copy2(src, tmp / "vocoder" / src.name)
+                vocoder = "vocoder" if src.is_dir() else f"vocoder/{src.name}"
+            (tmp / PIPELINE_FILE).write_text(json.dumps(_pipeline_config(self, saved, vocoder), indent=2))
+            umask_mode(tmp)  # the weights come from safetensors as 0600
+            old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
+            if path.exists(): path.rename(old)
+            tmp.rename(path)
+            if old.exists(): shutil.rmtree(old)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return path
 
 CMMDPipeline.save_pretrained = _save_pretrained

@@ -16,7 +16,7 @@ from torch.utils.data import Dataset, DataLoader
 from tqdm.auto import tqdm
 
 import cmmd
-from .core import ClipSpec, clip_spec, exists, default, to_device, PRECISIONS, resolve_precision, umask_mode
+from .core import ClipSpec, clip_spec, exists, default, to_device, PRECISIONS, resolve_precision, umask_mode, writing, DiskFullError
 from .media import mel_preset, write_mp4, denormalize_mel
 from .data import SyntheticAVConfig, SyntheticAVDataset
 from .cache import ClipCache, ClipCacheDataset
@@ -469,11 +469,19 @@ def save_checkpoint(accelerator, output_dir, step: int, unet: nn.Module, ema: EM
         if tmp.exists(): shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
     accelerator.wait_for_everyone()
+    with writing(tmp, final.name):
+        try: _write_checkpoint(accelerator, tmp, final, step, unet, ema, optimizer, scheduler, state, keep, output_dir)
+        except BaseException: shutil.rmtree(tmp, ignore_errors=True); raise
+    accelerator.wait_for_everyone()
+    return final
+
+def _write_checkpoint(accelerator, tmp: Path, final: Path, step: int, unet, ema, optimizer, scheduler, state: dict, keep: int, output_dir):
+    "`save_checkpoint`'s writes: each process's RNG state, then (main process) the weights, optimiser and manifest, the rename and the pruning."
     tensors, meta = _rng_state()
     save_file(tensors, tmp / f"rng-{accelerator.process_index}.safetensors")
     _fsync_write(tmp / f"rng-{accelerator.process_index}.json", json.dumps(meta))
     accelerator.wait_for_everyone()
-    if main:
+    if accelerator.is_main_process:
         model = accelerator.unwrap_model(unet)
         save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, tmp / "model.safetensors")
         save_file({k: v.detach().contiguous() for k, v in ema.state_dict().items()}, tmp / "ema.safetensors")
@@ -488,13 +496,11 @@ def save_checkpoint(accelerator, output_dir, step: int, unet: nn.Module, ema: EM
         _fsync_write(tmp / "state.json", json.dumps(full, indent=1))  # written last: its presence marks completeness
         if final.exists(): shutil.rmtree(final)
         os.replace(umask_mode(tmp), final)
-        fd = os.open(root, os.O_RDONLY); os.fsync(fd); os.close(fd)
+        fd = os.open(final.parent, os.O_RDONLY); os.fsync(fd); os.close(fd)
         finite = all(torch.isfinite(v).all() for v in model.state_dict().values() if v.is_floating_point())
         if finite:
             for old in list_checkpoints(output_dir)[:-keep]: shutil.rmtree(old, ignore_errors=True)
         else: _log.warning("checkpoint %s has non-finite weights: the older checkpoints are kept", final.name)
-    accelerator.wait_for_everyone()
-    return final
 
 def _load(path: Path) -> dict:
     try: return load_file(path)
@@ -885,7 +891,7 @@ def main(argv=None):
           f"on {cfg.data} clips for {budget}, whichever comes first"
           + (f", then scoring {cfg.eval_clips} held-out clips" if cfg.eval_clips else "") + f"; everything goes to {cfg.output_dir}", flush=True)
     try: res = train(cfg, resume=resume, progress=not quiet)
-    except (CheckpointError, TrainingError) as e: raise SystemExit(f"cmmd/train.py: {e}") from None
+    except (CheckpointError, TrainingError, DiskFullError) as e: raise SystemExit(f"cmmd/train.py: {e}") from None
     if exists(res.pipeline_dir):
         print(f"\n{res.step} steps of {cfg.batch_size} clips in {res.seconds / 60:.1f} min, evaluation included "
               f"({res.bad_steps} skipped); pipeline: {res.pipeline_dir}")
