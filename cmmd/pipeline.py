@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_pipeline.ipynb #3f5fb569
 from __future__ import annotations
-import dataclasses, json, logging, math, os, shutil, tempfile, time, uuid, wave
+import dataclasses, json, logging, math, os, shutil, time, uuid, wave
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,11 +19,11 @@ from fastcore.script import call_parse
 
 import cmmd
 from .core import ClipSpec, clip_spec, exists, default, ShapeError, to_uint8_frames, umask_mode, writing
-from .media import (MediaError, local_url, NoAudioError, media_info, read_media, read_audio, log_mel, normalize_mel,
-                        mel_preset, write_mp4, frames_to_float)
+from .media import (MediaError, local_url, media_info, read_media, read_audio, log_mel, normalize_mel, mel_preset,
+                        write_mp4)
 from .vocoder import load_vocoder
 from .latents import FrameAutoencoder, load_autoencoder, find_taef2
-from .unet import CMMDUNet, unet_preset
+from .unet import CMMDUNet
 from .diffusion import NoiseSchedule
 from .sampler import GraphedDenoiser, sample, sample_long
 
