@@ -347,7 +347,7 @@ def run_zoo(folder, full: bool = True, timeout: float = 60.0) -> list:
                              seconds=r.get("seconds"), note=z.note))
     return rows
 
-def format_zoo(rows: list, width: int = 110) -> str:
+def format_zoo(rows: list, width: int = 150) -> str:
     "The zoo's table: file, what it must give, what it gave."
     head = f"{'file':28s} {'must':6s} {'got':9s} {'':5s} result"
     lines = [head, "-" * len(head)]
