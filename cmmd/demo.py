@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import torch
+from fastcore.basics import patch
 
 import cmmd
 from .core import ClipSpec, exists, default, play_audio, play_video
@@ -281,7 +282,8 @@ class DemoApp:
         display(self.widget)
 
 # %% ../nbs/13_demo.ipynb #1b25381d
-def _generate(self: DemoApp) -> DemoResult | None:
+@patch
+def generate(self: DemoApp) -> DemoResult | None:
     "What Generate does: read the widgets, generate with a live progress bar, show the result (or the error)."
     pipe = self.pipeline.pipe
     self.button.disabled, self.progress.value, self.progress.max = True, 0, self.steps.value
@@ -310,4 +312,4 @@ def _generate(self: DemoApp) -> DemoResult | None:
     self.result = r
     return r
 
-DemoApp.generate = _generate
+

@@ -15,6 +15,7 @@ import torch
 import torch.nn as nn
 from einops import rearrange
 from safetensors import SafetensorError
+from fastcore.basics import patch
 from fastcore.script import call_parse
 
 import cmmd
@@ -123,11 +124,11 @@ class CMMDPipeline:
                 f"{self.vocoder_source}, mel {self.mel}, {self.clip})")
 
 # %% ../nbs/10_pipeline.ipynb #22fa11d3
-@classmethod
-def _from_preset(cls, name: str = "tiny",  # tiny, demo, paper-64 or paper-128
-                 autoencoder: str | None = None,  # override the preset's autoencoder spec (e.g. "sd-vae", as in the paper)
-                 vocoder="hifigan-universal",  # vocoder name or checkpoint
-                 **unet_overrides) -> CMMDPipeline:  # passed to `unet_preset`
+@patch(cls_method=True)
+def from_preset(cls: CMMDPipeline, name: str = "tiny",  # tiny, demo, paper-64 or paper-128
+                autoencoder: str | None = None,  # override the preset's autoencoder spec (e.g. "sd-vae", as in the paper)
+                vocoder="hifigan-universal",  # vocoder name or checkpoint
+                **unet_overrides) -> CMMDPipeline:  # passed to `unet_preset`
     "An untrained pipeline (random U-Net weights) with a preset's geometry: for tests, demos and as a training start."
     if name not in PIPELINE_PRESETS: raise ValueError(f"unknown pipeline preset {name!r}; expected one of {sorted(PIPELINE_PRESETS)}")
     p = PIPELINE_PRESETS[name]
@@ -136,7 +137,7 @@ def _from_preset(cls, name: str = "tiny",  # tiny, demo, paper-64 or paper-128
     return cls(unet, ae, vocoder=vocoder, clip=_as_clip(p["clip"]), trained=False,
                note=f"untrained: random U-Net weights from preset {name!r}; its outputs are noise")
 
-CMMDPipeline.from_preset = _from_preset
+
 
 # %% ../nbs/10_pipeline.ipynb #7fad90e8
 def _pipeline_config(self: CMMDPipeline, autoencoder_saved: bool, vocoder: str) -> dict:
@@ -146,7 +147,8 @@ def _pipeline_config(self: CMMDPipeline, autoencoder_saved: bool, vocoder: str) 
                 sampler_defaults=self.sampler_defaults, autoencoder=self.autoencoder.config,
                 autoencoder_saved=autoencoder_saved, vocoder=vocoder)
 
-def _save_pretrained(self: CMMDPipeline, path) -> Path:
+@patch
+def save_pretrained(self: CMMDPipeline, path) -> Path:
     "Write the pipeline to the folder `path` (replaced atomically if it exists); returns the path."
     path = Path(path).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +175,7 @@ def _save_pretrained(self: CMMDPipeline, path) -> Path:
             raise
     return path
 
-CMMDPipeline.save_pretrained = _save_pretrained
+
 
 # %% ../nbs/10_pipeline.ipynb #726bac38
 def _not_a_pipeline(path: Path, missing: str) -> FileNotFoundError:
@@ -181,10 +183,10 @@ def _not_a_pipeline(path: Path, missing: str) -> FileNotFoundError:
                              f"{PIPELINE_FILE}, unet/ and, for autoencoders with weights, autoencoder/, as written by "
                              "CMMDPipeline.save_pretrained)")
 
-@classmethod
-def _from_pretrained(cls, path,  # a folder written by `save_pretrained`
-                     device=None,  # where to put the networks (default CPU)
-                     dtype=None) -> CMMDPipeline:  # e.g. torch.bfloat16
+@patch(cls_method=True)
+def from_pretrained(cls: CMMDPipeline, path,  # a folder written by `save_pretrained`
+                    device=None,  # where to put the networks (default CPU)
+                    dtype=None) -> CMMDPipeline:  # e.g. torch.bfloat16
     "Load a pipeline saved by `save_pretrained`; a clear error names what is missing when `path` is not one."
     path = Path(path).expanduser()
     if not path.is_dir(): raise FileNotFoundError(f"{path}: no such pipeline folder")
@@ -212,7 +214,7 @@ def _from_pretrained(cls, path,  # a folder written by `save_pretrained`
     if exists(bad): raise ValueError(f"{path}: the U-Net weight {bad} holds NaN or infinite values; the pipeline is broken: save it again")
     return pipe.to(device=device, dtype=dtype) if exists(device) or exists(dtype) else pipe
 
-CMMDPipeline.from_pretrained = _from_pretrained
+
 
 # %% ../nbs/10_pipeline.ipynb #6e71722d
 def mel_frames_covering(n_samples: int, hop: int, multiple: int = 4) -> int:
@@ -272,21 +274,22 @@ def _lengths(self: CMMDPipeline, task: str, frames, audio, seconds) -> tuple[int
                          f"at {c.fps} fps); give at least {c.frames / c.fps:.2f} s")
     return f, n
 
+@patch
 @torch.no_grad()
-def _call(self: CMMDPipeline,
-          video=None,  # frames `f 3 H W` at the clip's fps and size, or a video file path (V2A)
-          audio=None,  # mono waveform `n` at the clip's sample rate, or an audio/video file path (A2V)
-          task: str | None = None,  # v2a, a2v or joint; default: inferred from the inputs
-          seconds: float | None = None,  # length of a joint generation (default: one clip)
-          steps: int | None = None,  # sampler steps (default: `sampler_defaults`)
-          guidance: float | None = None,  # reconstruction-guidance weight λ (Eq. 3); 0 is plain replacement (Eq. 5)
-          sampler: str | None = None,  # ddim or dpmpp
-          eta: float | None = None,  # DDIM stochasticity
-          generator: torch.Generator | None = None,  # for reproducible noise
-          progress: bool = True,  # show a progress bar
-          callback=None,  # called by the sampler after each step
-          dtype: torch.dtype | None = None,  # autocast the networks to this dtype, e.g. torch.bfloat16
-          cuda_graphs: bool = True) -> PipelineOutput:  # on a GPU, replay the U-Net from CUDA graphs (`GraphedDenoiser`)
+def __call__(self: CMMDPipeline,
+             video=None,  # frames `f 3 H W` at the clip's fps and size, or a video file path (V2A)
+             audio=None,  # mono waveform `n` at the clip's sample rate, or an audio/video file path (A2V)
+             task: str | None = None,  # v2a, a2v or joint; default: inferred from the inputs
+             seconds: float | None = None,  # length of a joint generation (default: one clip)
+             steps: int | None = None,  # sampler steps (default: `sampler_defaults`)
+             guidance: float | None = None,  # reconstruction-guidance weight λ (Eq. 3); 0 is plain replacement (Eq. 5)
+             sampler: str | None = None,  # ddim or dpmpp
+             eta: float | None = None,  # DDIM stochasticity
+             generator: torch.Generator | None = None,  # for reproducible noise
+             progress: bool = True,  # show a progress bar
+             callback=None,  # called by the sampler after each step
+             dtype: torch.dtype | None = None,  # autocast the networks to this dtype, e.g. torch.bfloat16
+             cuda_graphs: bool = True) -> PipelineOutput:  # on a GPU, replay the U-Net from CUDA graphs (`GraphedDenoiser`)
     "Generate sound for a video (V2A), video for a sound (A2V), or both (joint)."
     task = default(task, "v2a" if exists(video) else "a2v" if exists(audio) else "joint")
     if task not in TASKS: raise ValueError(f"task {task!r}: expected one of {TASKS}")
@@ -315,15 +318,15 @@ def _call(self: CMMDPipeline,
     wave_out = wave_in if exists(wave_in) else self.vocoder(out.mel.to(self.device).float())[0, :n].float().cpu()  # fp32: phases
     return PipelineOutput(frames_out, wave_out, out.video, out.mel, task, getattr(out, "nfe", 0))
 
-CMMDPipeline.__call__ = _call
 
-def _graphed_unet(self: CMMDPipeline) -> GraphedDenoiser:
+@patch
+def graphed_unet(self: CMMDPipeline) -> GraphedDenoiser:
     "The U-Net wrapped in a `GraphedDenoiser`, kept so that its recordings serve later calls of the same shapes."
     g = self.__dict__.get("_graphed")
     if g is None or g.unet is not self.unet: g = self.__dict__["_graphed"] = GraphedDenoiser(self.unet)
     return g
 
-CMMDPipeline.graphed_unet = _graphed_unet
+
 
 # %% ../nbs/10_pipeline.ipynb #5e0789bc
 class GenerateError(ValueError):
