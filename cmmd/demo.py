@@ -19,7 +19,8 @@ from .media import MediaError, media_info, read_clip, read_audio, read_media, fr
 from .vocoder import sample_video, hifigan_universal_files
 from .data import SyntheticAVConfig, make_synthetic_clip
 from .sampler import SAMPLERS
-from .pipeline import CMMDPipeline, TASKS, preview_figure
+from .pipeline import CMMDPipeline, preview_figure
+from .sampler import TASKS
 from .training import TrainConfig, build_pipeline
 
 # %% auto #0

@@ -23,22 +23,21 @@ from .cache import ClipCache, ClipCacheDataset, atomic_save_tensors, atomic_writ
 from .latents import load_autoencoder
 from .unet import CMMDUNet
 from .pipeline import CMMDPipeline, preview_figure
-from .sampler import sample, sample_long
+from .sampler import CONDITIONAL_TASKS, sample, sample_long
 from .metrics import (I3D_INSTALL, FeatureSet, cached_features, frechet_distance, kernel_distance, paired_scores, load_i3d,
                       embed_videos, package_file, LogMelEmbedder, CLAPEmbedder, embed_audio, fad, fad_per_sample,
                       beat_scores, av_align, clip_vectors, nearest_train)
 
 # %% auto #0
-__all__ = ['TASKS', 'EvaluateError', 'open_test_split', 'check_i3d', 'weights_hash', 'item_key', 'generation_settings',
-           'sample_seed', 'generate_item', 'cached_array', 'cached_tensors', 'I3DFeatures', 'at_resolution',
-           'mel_vectors', 'video_distances', 'audio_scores', 'beat_table', 'figure_v2a', 'figure_a2v', 'figure_fad',
-           'format_report', 'untrained_pipeline', 'evaluate', 'cmmd_evaluate']
+__all__ = ['EvaluateError', 'open_test_split', 'check_i3d', 'weights_hash', 'item_key', 'generation_settings', 'sample_seed',
+           'generate_item', 'cached_array', 'cached_tensors', 'I3DFeatures', 'at_resolution', 'mel_vectors',
+           'video_distances', 'audio_scores', 'beat_table', 'figure_v2a', 'figure_a2v', 'figure_fad', 'format_report',
+           'untrained_pipeline', 'evaluate', 'cmmd_evaluate']
 
 # %% ../nbs/11c_evaluate.ipynb #f35c78b2
 class EvaluateError(ValueError):
     "A problem with the inputs of `evaluate`, with what to do about it."
 
-TASKS = ("v2a", "a2v")
 
 def _clip_fields(c) -> dict:
     c = c if isinstance(c, dict) else dict(fps=c.fps, frames=c.frames, size=c.size, sample_rate=c.sample_rate)
@@ -332,7 +331,7 @@ def _mean_std(x) -> dict: return dict(mean=float(np.mean(x)), std=float(np.std(x
 def evaluate(pipeline,  # a pipeline folder, a `CMMDPipeline`, or 'untrained:<unet preset>' (a baseline on the cache's geometry)
              data,  # a prepared clip cache with a test split
              out,  # output folder: results.json, report.md, figures, generations/, features/
-             tasks=TASKS,  # "v2a" and/or "a2v"
+             tasks=CONDITIONAL_TASKS,  # "v2a" and/or "a2v"
              n_samples: int = 5,  # generations per test item (the paper's pairwise protocol uses 5)
              steps: int | None = None,  # sampler steps (default: the pipeline's)
              guidance: float | None = None,  # reconstruction guidance λ (Eq. 3; default: the pipeline's)
@@ -351,7 +350,7 @@ def evaluate(pipeline,  # a pipeline folder, a `CMMDPipeline`, or 'untrained:<un
     "Generate, score and report: `results.json`, `report.md` and PNG figures in `out`; returns the results."
     matplotlib.use("Agg")
     tasks = tuple([tasks] if isinstance(tasks, str) else tasks)
-    if not tasks or set(tasks) - set(TASKS): raise EvaluateError(f"tasks {tasks!r}: expected 'v2a' and/or 'a2v'")
+    if not tasks or set(tasks) - set(CONDITIONAL_TASKS): raise EvaluateError(f"tasks {tasks!r}: expected 'v2a' and/or 'a2v'")
     if n_samples < 1: raise EvaluateError(f"n_samples must be at least 1, got {n_samples}")
     device = default(device, "cuda" if torch.cuda.is_available() else "cpu")
     pipe, pipe_path = _load(pipeline, data, device)

@@ -17,7 +17,7 @@ from .media import local_url
 from fastcore.script import call_parse, Param
 
 # %% auto #0
-__all__ = ['SCALE', 'TASKS', 'RATINGS_FORMAT', 'KEY_FORMAT', 'BY', 'MOSError', 'task_questions', 'system_items',
+__all__ = ['SCALE', 'RATING_TASKS', 'RATINGS_FORMAT', 'KEY_FORMAT', 'BY', 'MOSError', 'task_questions', 'system_items',
            'make_rating_page', 'read_key', 'ratings_files', 'load_ratings', 'simulate_ratings', 'write_ratings',
            'summarize', 'holm', 'paired_differences', 'pairwise_wilcoxon', 'plot_mos', 'parse_systems',
            'format_summary', 'format_pairs', 'cmmd_mos_page', 'cmmd_mos_analyze']
@@ -33,7 +33,7 @@ _Q = dict(
               "Do not pay attention to their timing here."),
 )
 
-TASKS = {
+RATING_TASKS = {
     "a2v": dict(title="Rating videos", intro="Each clip is a video with its sound track.", questions=[
         ("video_quality", *_Q["video_quality"]),
         ("alignment", "Temporal alignment", "How well do the movements in the video follow the events and rhythm of the sound?")]),
@@ -53,8 +53,8 @@ class MOSError(ValueError):
 
 def task_questions(task: str) -> list[dict]:
     "The questions of `task` as dicts with `id`, `label` and `text`."
-    if task not in TASKS: raise MOSError(f"unknown task {task!r}; expected one of {sorted(TASKS)}")
-    return [dict(id=i, label=l, text=t) for i, l, t in TASKS[task]["questions"]]
+    if task not in RATING_TASKS: raise MOSError(f"unknown task {task!r}; expected one of {sorted(RATING_TASKS)}")
+    return [dict(id=i, label=l, text=t) for i, l, t in RATING_TASKS[task]["questions"]]
 
 # %% ../nbs/11b_mos.ipynb #945e16e2
 def system_items(systems: dict) -> list[str]:
@@ -179,7 +179,7 @@ def _question_html(q: dict) -> str:
 
 def _page_html(data: dict, task: str) -> str:
     "The self-contained rating page for `data` (clips, orders, questions)."
-    e, t = html.escape, TASKS[task]
+    e, t = html.escape, RATING_TASKS[task]
     blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     qs = task_questions(task)
     questions = "\n".join(_question_html(q) for q in qs)
@@ -232,7 +232,7 @@ def _blinding_report(systems: dict, items: list[str]) -> list[str]:
 
 def make_rating_page(systems: dict,  # system name -> folder of mp4 files (the same file names in every folder)
                      out_dir,  # folder to write index.html, media/ and key.json into
-                     task: str = "v2a",  # the questions: a2v, v2a, v2a-music or joint (see `TASKS`)
+                     task: str = "v2a",  # the questions: a2v, v2a, v2a-music or joint (see `RATING_TASKS`)
                      seed: int = 0,  # seeds the clip ids, the item subset and the presentation orders
                      n_items: int | None = None,  # rate a random subset of this many items (default: all)
                      n_orders: int = 30,  # presentation orders on the page: give each rater a different one

@@ -26,12 +26,12 @@ from .vocoder import load_vocoder
 from .latents import FrameAutoencoder, load_autoencoder, find_taef2
 from .unet import CMMDUNet
 from .diffusion import NoiseSchedule
-from .sampler import GraphedDenoiser, sample, sample_long
+from .sampler import GraphedDenoiser, TASKS, sample, sample_long
 
 # %% auto #0
-__all__ = ['PIPELINE_PRESETS', 'SAMPLER_DEFAULTS', 'CONDITIONING_KEYS', 'PIPELINE_FILE', 'TASKS', 'MAX_STEPS',
-           'MAX_JOINT_SECONDS', 'STALE_SECONDS', 'CMMDPipeline', 'mel_frames_covering', 'PipelineOutput',
-           'GenerateError', 'preview_figure', 'load_pipeline', 'generate_file', 'cmmd_generate']
+__all__ = ['PIPELINE_PRESETS', 'SAMPLER_DEFAULTS', 'CONDITIONING_KEYS', 'PIPELINE_FILE', 'MAX_STEPS', 'MAX_JOINT_SECONDS',
+           'STALE_SECONDS', 'CMMDPipeline', 'mel_frames_covering', 'PipelineOutput', 'GenerateError', 'preview_figure',
+           'load_pipeline', 'generate_file', 'cmmd_generate']
 
 # %% ../nbs/10_pipeline.ipynb #b5d4ef39
 PIPELINE_PRESETS = {
@@ -260,7 +260,7 @@ class PipelineOutput:
     task: str  # v2a, a2v or joint
     nfe: int = 0  # U-Net evaluations
 
-TASKS = ("v2a", "a2v", "joint")
+
 
 # %% ../nbs/10_pipeline.ipynb #ea1119c3
 def _lengths(self: CMMDPipeline, task: str, frames, audio, seconds) -> tuple[int, int]:

@@ -16,10 +16,10 @@ from .core import check_video, check_mel, exists, default
 from .diffusion import modality_timesteps, NoiseSchedule, draw_noise
 
 # %% auto #0
-__all__ = ['SPACINGS', 'KNOWN', 'CONDITIONS', 'TASKS', 'SAMPLERS', 'ddim_timesteps', 'predict_x0', 'Known', 'as_known',
-           'replace_known', 'finish_known', 'predict_x0_guided', 'Denoiser', 'SampleOutput', 'ddim_step', 'sample_ddim',
-           'mel_frames_for', 'sample', 'dpmpp_scheduler', 'sample_dpmpp', 'Windows', 'long_windows', 'sample_long',
-           'GraphedDenoiser']
+__all__ = ['SPACINGS', 'KNOWN', 'CONDITIONS', 'CONDITIONAL_TASKS', 'TASKS', 'SAMPLERS', 'ddim_timesteps', 'predict_x0', 'Known',
+           'as_known', 'replace_known', 'finish_known', 'predict_x0_guided', 'Denoiser', 'SampleOutput', 'ddim_step',
+           'sample_ddim', 'mel_frames_for', 'sample', 'dpmpp_scheduler', 'sample_dpmpp', 'Windows', 'long_windows',
+           'sample_long', 'GraphedDenoiser']
 
 # %% ../nbs/09_sampler.ipynb #e3428069
 SPACINGS = ("trailing", "leading")
@@ -276,7 +276,8 @@ def sample_ddim(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel)
     return SampleOutput(*finish_known(x_video, x_mel, known), nfe=len(ts) * denoise.evaluations)
 
 # %% ../nbs/09_sampler.ipynb #e16b8630
-TASKS = ("joint", "v2a", "a2v")
+CONDITIONAL_TASKS = ("v2a", "a2v")  # one modality given, the other generated
+TASKS = ("joint", *CONDITIONAL_TASKS)
 SAMPLERS = ("ddim", "dpmpp")
 
 def mel_frames_for(video_frames: int,  # number of video frames

@@ -693,6 +693,9 @@ def train(cfg: TrainConfig | None = None,  # the run (default: the demo)
     out = Path(cfg.output_dir).expanduser()
     if out.exists() and not out.is_dir(): raise ValueError(f"output_dir {out}: is a file; expected a folder (new or a run's)")
     precision = resolve_precision(cfg.mixed_precision, "cuda" if torch.cuda.is_available() else "cpu")
+    if cfg.contrastive_weight > 0 and not cfg.bounded and cfg.max_steps > 600:
+        _log.warning("bounded: false (Eq. 6 as written, -eta L-) is unbounded below and can diverge in long runs (a demo run "
+                     "did after about 650 steps: experiments/sync_budget); --bounded true keeps it bounded")
     from accelerate.state import AcceleratorState
     if AcceleratorState._shared_state.get("_mixed_precision", precision) != precision:  # an earlier run in this process
         AcceleratorState._reset_state(True)
