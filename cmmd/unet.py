@@ -18,11 +18,11 @@ from diffusers.models.modeling_utils import ModelMixin
 from .core import ShapeError, check_video, check_mel, exists
 
 # %% auto #0
-__all__ = ['TEMPORAL_MIXING', 'RESAMPLE_MODES', 'FUSION_POOL', 'FUSION_COMBINE', 'FUSION_NORM', 'FUSION', 'UNET_PRESETS',
-           'zero_init', 'GroupNorm', 'LayerNorm', 'group_norm', 'timestep_embedding', 'rotary_tables', 'rotary',
-           'attend', 'Attention', 'ResBlock', 'TemporalConv', 'VideoBlock', 'AudioBlock', 'time_resample_matrix',
-           'resample_time', 'FusionMix', 'EasyFusion', 'window_indices', 'WindowCrossAttention', 'Stage', 'Resample',
-           'UNetOutput', 'CMMDUNet', 'split_timesteps', 'unet_preset']
+__all__ = ['TEMPORAL_MIXING', 'TEMPORAL_INIT', 'RESAMPLE_MODES', 'FUSION_POOL', 'FUSION_COMBINE', 'FUSION_NORM', 'FUSION',
+           'UNET_PRESETS', 'zero_init', 'GroupNorm', 'LayerNorm', 'group_norm', 'timestep_embedding', 'rotary_tables',
+           'rotary', 'attend', 'Attention', 'ResBlock', 'TemporalConv', 'VideoBlock', 'AudioBlock',
+           'time_resample_matrix', 'resample_time', 'FusionMix', 'EasyFusion', 'window_indices', 'WindowCrossAttention',
+           'Stage', 'Resample', 'UNetOutput', 'CMMDUNet', 'split_timesteps', 'unet_preset']
 
 # %% ../nbs/06_unet.ipynb #8329a09e
 def zero_init(module: nn.Module) -> nn.Module:
@@ -116,7 +116,8 @@ class Attention(nn.Module):
                  dim: int,  # token channels
                  context_dim: int | None = None,  # context channels for cross-attention (None: self-attention)
                  head_dim: int = 32,  # channels per head (heads = dim // head_dim, at least one)
-                 rotary: bool = False):  # rotary position embedding along the sequence (self-attention only)
+                 rotary: bool = False,  # rotary position embedding along the sequence (self-attention only)
+                 zero_out: bool = True):  # zero-initialised output projection: the block starts as the identity
         super().__init__()
         self.heads, self.rotary = max(1, dim // head_dim), rotary
         if dim % self.heads: raise ValueError(f"Attention: dim={dim} is not divisible by heads={self.heads}")
@@ -124,7 +125,8 @@ class Attention(nn.Module):
         self.norm_context = LayerNorm(context_dim) if exists(context_dim) else None
         self.to_q = nn.Linear(dim, dim, bias=False)
         self.to_kv = nn.Linear(context_dim or dim, 2 * dim, bias=False)
-        self.to_out = zero_init(nn.Linear(dim, dim))
+        self.to_out = nn.Linear(dim, dim)
+        if zero_out: zero_init(self.to_out)
 
     def forward(self, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
         h = self.norm(x)
@@ -150,11 +152,12 @@ class ResBlock(nn.Module):
         return self.skip(x) + self.block2(h)
 
 class TemporalConv(nn.Module):
-    "Residual temporal convolution on `b c f h w`: per-frame GroupNorm, SiLU, zero-initialised conv along `f` only."
-    def __init__(self, dim: int, kernel: int = 3, groups: int = 32):
+    "Residual temporal convolution on `b c f h w`: per-frame GroupNorm, SiLU, a conv along `f` only (zero-initialised: identity at the start)."
+    def __init__(self, dim: int, kernel: int = 3, groups: int = 32, zero: bool = True):
         super().__init__()
         self.norm = group_norm(dim, groups)
-        self.conv = zero_init(nn.Conv3d(dim, dim, (kernel, 1, 1), padding=(kernel // 2, 0, 0)))
+        self.conv = nn.Conv3d(dim, dim, (kernel, 1, 1), padding=(kernel // 2, 0, 0))
+        if zero: zero_init(self.conv)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = rearrange(self.norm(rearrange(x, "b c f h w -> (b f) c h w")), "(b f) c h w -> b c f h w", b=x.shape[0])
@@ -162,18 +165,21 @@ class TemporalConv(nn.Module):
 
 # %% ../nbs/06_unet.ipynb #7fab5a03
 TEMPORAL_MIXING = ("conv+attn", "conv", "attn", "none")
+TEMPORAL_INIT = ("zero", "random")
 
 class VideoBlock(nn.Module):
     "Factorised space-time block on `b c f h w`: per-frame ResBlock (+ spatial attention), then temporal conv / attention."
     def __init__(self, cin: int, cout: int, emb_dim: int,
                  temporal_mixing: str = "conv+attn",  # one of TEMPORAL_MIXING
                  spatial_attention: bool = False,  # self-attention over the `h w` positions of each frame
-                 head_dim: int = 32, dropout: float = 0.0, groups: int = 32):
+                 head_dim: int = 32, dropout: float = 0.0, groups: int = 32,
+                 temporal_init: str = "zero"):  # one of TEMPORAL_INIT: the temporal layers' output weights at zero, or PyTorch's init
         super().__init__()
+        zero = temporal_init == "zero"
         self.res = ResBlock(cin, cout, emb_dim, dropout, groups)
         self.spatial_attn = Attention(cout, head_dim=head_dim) if spatial_attention else None
-        self.temporal_conv = TemporalConv(cout, groups=groups) if "conv" in temporal_mixing else None
-        self.temporal_attn = Attention(cout, head_dim=head_dim, rotary=True) if "attn" in temporal_mixing else None
+        self.temporal_conv = TemporalConv(cout, groups=groups, zero=zero) if "conv" in temporal_mixing else None
+        self.temporal_attn = Attention(cout, head_dim=head_dim, rotary=True, zero_out=zero) if "attn" in temporal_mixing else None
 
     def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
         b, _, f, h, w = x.shape
@@ -375,6 +381,7 @@ class CMMDUNet(ModelMixin, ConfigMixin):
                  num_res_blocks: int = 2,  # residual blocks per level and branch
                  attention_levels: tuple = (2, 3),  # levels with spatial / (m t) self-attention (the middle always has it)
                  temporal_mixing: str = "conv+attn",  # video temporal layers: one of TEMPORAL_MIXING
+                 temporal_init: str = "zero",  # their output layers: "zero" (identity at the start) or "random" (PyTorch's init)
                  attention_head_dim: int = 32,  # channels per attention head
                  fusion: str = "easy",  # coupling between the branches: one of FUSION
                  fusion_pool: str = "mean",  # easy fusion: one of FUSION_POOL
@@ -395,7 +402,7 @@ class CMMDUNet(ModelMixin, ConfigMixin):
         for name, value, choices in [("fusion", fusion, FUSION), ("fusion_pool", fusion_pool, FUSION_POOL),
                                      ("fusion_resample", fusion_resample, tuple(RESAMPLE_MODES)),
                                      ("fusion_combine", fusion_combine, FUSION_COMBINE), ("fusion_norm", fusion_norm, FUSION_NORM),
-                                     ("temporal_mixing", temporal_mixing, TEMPORAL_MIXING)]:
+                                     ("temporal_mixing", temporal_mixing, TEMPORAL_MIXING), ("temporal_init", temporal_init, TEMPORAL_INIT)]:
             if value not in choices: raise ValueError(f"CMMDUNet: {name}={value!r} is not one of {choices}")
         if audio_time_downsample < 1 or audio_time_downsample & (audio_time_downsample - 1):
             raise ValueError(f"CMMDUNet: audio_time_downsample must be a power of 2, got {audio_time_downsample}")
@@ -412,7 +419,8 @@ class CMMDUNet(ModelMixin, ConfigMixin):
         self.audio_time_factor = math.prod(s[1] for s in self.audio_strides)
         self.space_factor = 2 ** (n_levels - 1)
         kw = dict(emb_dim=emb_dim, head_dim=attention_head_dim, dropout=dropout, groups=norm_groups)
-        vblock = lambda cin, cout, att: VideoBlock(cin, cout, temporal_mixing=temporal_mixing, spatial_attention=att, **kw)
+        vblock = lambda cin, cout, att: VideoBlock(cin, cout, temporal_mixing=temporal_mixing, spatial_attention=att,
+                                                   temporal_init=temporal_init, **kw)
         ablock = lambda cin, cout, att: AudioBlock(cin, cout, attention=att, **kw)
 
         def fusion_block(i, use):
