@@ -107,7 +107,7 @@ def contrastive_loss(
     b, dev = video0.shape[0], video0.device
     if mel0.shape[0] != b: raise ValueError(f"video0 and mel0 must have the same batch size, got {b} and {mel0.shape[0]}")
     t = default(t, lambda: kw["schedule"].sample_timesteps(b, generator, dev)).to(dev)
-    noise_video = default(noise_video, lambda: draw_noise(video0, generator))
+    noise_video = default(noise_video, lambda: kw["schedule"].video_noise(draw_noise(video0, generator)))
     noise_mel = default(noise_mel, lambda: draw_noise(mel0, generator))
     for name, seen, expected in [("t", t.shape, (b,) if t.ndim < 2 else (b, 2)), ("noise_video", noise_video.shape, video0.shape), ("noise_mel", noise_mel.shape, mel0.shape)]:
         if tuple(seen) != tuple(expected): raise ValueError(f"{name}: expected shape {tuple(expected)}, got {tuple(seen)}")

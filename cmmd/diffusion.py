@@ -14,8 +14,8 @@ from .core import check_video, check_mel, exists, default
 
 # %% auto #0
 __all__ = ['SCHEDULE_NAMES', 'DIFFUSERS_BETA_SCHEDULE', 'COND_MODES', 'cosine_betas', 'rescale_zero_terminal_snr',
-           'NoiseSchedule', 'LossOutput', 'draw_noise', 'min_snr_weight', 'modality_timesteps', 'joint_diffusion_loss',
-           'conditional_timesteps']
+           'NoiseSchedule', 'LossOutput', 'draw_noise', 'correlate_frames', 'min_snr_weight', 'modality_timesteps',
+           'joint_diffusion_loss', 'conditional_timesteps']
 
 # %% ../nbs/07_diffusion.ipynb #8ba0d1bd
 SCHEDULE_NAMES = ("cosine", "scaled_linear", "linear")
@@ -42,6 +42,7 @@ class NoiseSchedule:
     zero_terminal_snr: bool = False  # rescale so that ᾱ_{T-1} = 0 (Lin et al. 2023)
     beta_start: float = 0.00085  # first β of the (scaled_)linear schedules
     beta_end: float = 0.012  # last β of the (scaled_)linear schedules
+    frame_correlation: float = 0.0  # ρ: correlation of the video noise between frames (0: iid, the paper; see `correlate_frames`)
     alphas_cumprod: torch.Tensor = field(init=False, repr=False, compare=False)  # ᾱ_t, float64, shape (T,)
 
     def __post_init__(self):
@@ -49,6 +50,8 @@ class NoiseSchedule:
             raise ValueError(f"NoiseSchedule: unknown schedule name {self.name!r}; expected one of {SCHEDULE_NAMES}")
         if not isinstance(self.num_train_timesteps, int) or self.num_train_timesteps < 2:
             raise ValueError(f"NoiseSchedule: num_train_timesteps must be an integer >= 2, got {self.num_train_timesteps!r}")
+        if not 0 <= self.frame_correlation < 1:
+            raise ValueError(f"NoiseSchedule: frame_correlation must be in [0, 1), got {self.frame_correlation!r}")
         T = self.num_train_timesteps
         if self.name == "cosine": betas = cosine_betas(T)
         elif self.name == "scaled_linear":
@@ -59,9 +62,9 @@ class NoiseSchedule:
 
     @classmethod
     def from_name(cls, name: str = "cosine", num_train_timesteps: int = 1000, zero_terminal_snr: bool = False,
-                  beta_start: float = 0.00085, beta_end: float = 0.012) -> "NoiseSchedule":
+                  beta_start: float = 0.00085, beta_end: float = 0.012, frame_correlation: float = 0.0) -> "NoiseSchedule":
         "Build a schedule by name."
-        return cls(name, num_train_timesteps, zero_terminal_snr, beta_start, beta_end)
+        return cls(name, num_train_timesteps, zero_terminal_snr, beta_start, beta_end, frame_correlation)
 
     def to_dict(self) -> dict:
         "The JSON-serialisable config that rebuilds this schedule."
@@ -171,6 +174,22 @@ def draw_noise(x: torch.Tensor, generator: torch.Generator | None = None) -> tor
     if not exists(generator): return torch.randn_like(x)
     return torch.randn(x.shape, generator=generator, device=generator.device, dtype=x.dtype).to(x.device)
 
+def correlate_frames(noise: torch.Tensor,  # iid standard normal video noise `b c f h w`
+                     rho: float) -> torch.Tensor:  # ρ in [0, 1): the correlation between any two frames
+    """Video noise correlated across frames, each element still N(0, 1) (the mixed noise of PYoCo, Ge et al. 2023):
+    ε' = √(1 + (f − 1)ρ) · m + √(1 − ρ) · (ε − m), m the mean of ε over the f frames. m and ε − m are independent with
+    variances 1/f and (f − 1)/f per element, so Var ε'_k = 1 and Cov(ε'_j, ε'_k) = ρ for j ≠ k. ρ = 0 returns `noise`."""
+    if rho == 0: return noise
+    if not 0 <= rho < 1: raise ValueError(f"correlate_frames: rho must be in [0, 1), got {rho!r}")
+    if noise.ndim != 5: raise ValueError(f"correlate_frames: expected video noise `b c f h w`, got shape {tuple(noise.shape)}")
+    m = noise.mean(2, keepdim=True)
+    return math.sqrt(1 + (noise.shape[2] - 1) * rho) * m + math.sqrt(1 - rho) * (noise - m)
+
+@patch
+def video_noise(self: NoiseSchedule, noise: torch.Tensor) -> torch.Tensor:
+    "The forward process's video noise from iid `noise`: `correlate_frames` with this schedule's `frame_correlation`."
+    return correlate_frames(noise, self.frame_correlation)
+
 def min_snr_weight(snr: torch.Tensor, gamma: float) -> torch.Tensor:
     "Min-SNR-γ weight for a v-prediction loss: min(SNR, γ) / (SNR + 1) (Hang et al. 2023)."
     return snr.clamp(max=gamma) / (snr + 1)
@@ -209,7 +228,7 @@ def joint_diffusion_loss(
     schedule = default(schedule, NoiseSchedule)
     t = default(t, lambda: schedule.sample_timesteps(b, generator, video0.device)).to(video0.device)
     tv, ta = modality_timesteps(t, b)
-    noise_video = default(noise_video, lambda: draw_noise(video0, generator))
+    noise_video = default(noise_video, lambda: schedule.video_noise(draw_noise(video0, generator)))
     noise_mel = default(noise_mel, lambda: draw_noise(mel0, generator))
     for name, n, x in [("noise_video", noise_video, video0), ("noise_mel", noise_mel, mel0)]:
         if n.shape != x.shape: raise ValueError(f"{name}: expected shape {tuple(x.shape)}, got {tuple(n.shape)}")

@@ -903,7 +903,7 @@ def cross_modal_gap(unet,  # callable (video, mel, t `b` or `b 2`) -> (v_video, 
     if video.shape[0] < 2: raise ValueError(f"cross_modal_gap needs at least 2 clips to mismatch, got {video.shape[0]}")
     if condition not in ("replace", "clean"): raise ValueError(f"condition must be 'replace' or 'clean', got {condition!r}")
     g = torch.Generator().manual_seed(seed)
-    nv = torch.randn(video.shape, generator=g).to(video)
+    nv = schedule.video_noise(torch.randn(video.shape, generator=g).to(video))
     nm = torch.randn(mel.shape, generator=g).to(mel)
     b, out = video.shape[0], {"audio": {}, "video": {}}
     shifts = dict(video=round(shift_seconds * fps), audio=round(shift_seconds / hop_seconds))

@@ -198,7 +198,7 @@ class Denoiser:
         "`(x_video, x_mel, x0_video, x0_mel, v_video, v_mel)` at step t: the state after replacement and its estimates."
         s = self.schedule
         if any(self.replaced):
-            if not self.fixed_noise: self.noise = list(_fresh_noise(x_video, x_mel, self.known, self.generator))
+            if not self.fixed_noise: self.noise = list(_fresh_noise(s, x_video, x_mel, self.known, self.generator))
             x_video, x_mel = replace_known(s, x_video, x_mel, t, Known(*self.clean_values, *[m if r else None for m, r in zip(self.masks, self.replaced)]), *self.noise)
         xs, v = [x_video, x_mel], list(self.velocity(x_video, x_mel, t))
         tb = _timestep_vector(t, x_video)
@@ -235,9 +235,9 @@ def ddim_step(x_t: torch.Tensor,  # current sample
     x = math.sqrt(abar_prev) * x0 + math.sqrt(max(1 - abar_prev - sigma ** 2, 0.0)) * eps
     return x + sigma * z if sigma > 0 else x
 
-def _fresh_noise(x_video, x_mel, known: Known, generator):
+def _fresh_noise(schedule, x_video, x_mel, known: Known, generator):
     "Replacement noise drawn anew: video, then mel, for the modalities with a known part."
-    nv = draw_noise(x_video, generator) if exists(known.video_mask) else x_video
+    nv = schedule.video_noise(draw_noise(x_video, generator)) if exists(known.video_mask) else x_video
     nm = draw_noise(x_mel, generator) if exists(known.mel_mask) else x_mel
     return nv, nm
 
@@ -268,7 +268,7 @@ def sample_ddim(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel)
     for i, t in enumerate(tqdm(ts, disable=not progress, desc="DDIM")):
         x_video, x_mel, x0v, x0m, vv, vm = denoise(x_video, x_mel, t)
         abar_t, abar_prev = _abar(schedule, t), _abar(schedule, ts[i + 1] if i + 1 < len(ts) else -1)
-        zv, zm = (draw_noise(x_video, generator), draw_noise(x_mel, generator)) if eta > 0 else (None, None)
+        zv, zm = (schedule.video_noise(draw_noise(x_video, generator)), draw_noise(x_mel, generator)) if eta > 0 else (None, None)
         tb = _timestep_vector(t, x_video)
         x_video = ddim_step(x_video, x0v, schedule.eps_from_v(x_video, vv, tb), abar_t, abar_prev, eta, zv)
         x_mel = ddim_step(x_mel, x0m, schedule.eps_from_v(x_mel, vm, tb), abar_t, abar_prev, eta, zm)
@@ -351,7 +351,7 @@ def sample(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel), e.g. 
     video_shape, mel_shape, device, dtype, factor = _resolve(model, task, sampler, video, mel, video_shape, mel_shape,
                                                              fps, hop_seconds, None)
     _check_mel_length(mel_shape[-1], factor, "mel" if task == "a2v" else "mel_shape")
-    x_video = draw_noise(torch.empty(video_shape, device=device, dtype=dtype), generator)
+    x_video = schedule.video_noise(draw_noise(torch.empty(video_shape, device=device, dtype=dtype), generator))
     x_mel = draw_noise(torch.empty(mel_shape, device=device, dtype=dtype), generator)
     known, cond = {"joint": (None, None), "v2a": ("video", video), "a2v": ("audio", mel)}[task]
     run = sample_ddim if sampler == "ddim" else sample_dpmpp
@@ -466,7 +466,7 @@ def sample_long(model,  # callable (video_t, mel_t, t `b`) -> (v_video, v_mel), 
                                                              fps, hop_seconds, 1)
     (b, c, F, h, wd), (_, _, n_mels, M) = video_shape, mel_shape
     win = long_windows(F, M, window_frames, overlap_frames, fps, hop_seconds, factor)
-    noise_video = draw_noise(torch.empty(b, c, win.frames, h, wd, device=device, dtype=dtype), generator)
+    noise_video = schedule.video_noise(draw_noise(torch.empty(b, c, win.frames, h, wd, device=device, dtype=dtype), generator))
     noise_mel = draw_noise(torch.empty(b, 1, n_mels, win.mel_frames, device=device, dtype=dtype), generator)
     out_video, out_mel = torch.zeros_like(noise_video), torch.zeros_like(noise_mel)
     known_video = torch.zeros(win.frames, dtype=torch.bool, device=device)  # per video frame

@@ -80,6 +80,7 @@ class TrainConfig:
                                                  # pipeline (e.g. {condition: clean, cfg_scale: 2.0})
     loss_weights: tuple = (1.0, 1.0)  # (video, audio) weights inside every L_jdiff
     schedule: str = "cosine"  # noise schedule (`NoiseSchedule.from_name`)
+    frame_noise_correlation: float = 0.0  # ρ of the video noise between frames (0: iid, the paper; `correlate_frames`, beyond the paper)
     # optimisation
     max_steps: int = 600  # optimiser steps
     batch_size: int = 8  # global clips per optimiser step
@@ -197,7 +198,8 @@ def _set(values: dict, key: str, value, types: dict, where: str):
     if dot:
         if typing.get_origin(types[name]) is not None or types[name] is not dict:
             raise KeyError(f"{where}: {name!r} is not a dict field, so {key!r} cannot be set")
-        values[name] = {**values.get(name, {}), sub: yaml.safe_load(value) if isinstance(value, str) else value}
+        base = values[name] if name in values else TrainConfig.__dataclass_fields__[name].default_factory()  # keep the defaults' other keys
+        values[name] = {**base, sub: yaml.safe_load(value) if isinstance(value, str) else value}
     else: values[name] = _coerce(name, value, types[name], where)
 
 def load_config(config=None,  # a YAML path or a name in configs/ (None: the built-in demo defaults)
@@ -541,7 +543,7 @@ def position_noise(position_seeds: torch.Tensor,  # `b` seeds, one per stream po
         nv.append(torch.randn(video.shape[1:], generator=g, device=gdev))
         nm.append(torch.randn(mel.shape[1:], generator=g, device=gdev))
     to = lambda x, like: to_device(torch.stack(x), like.device, like.dtype)  # from a CPU: pinned, not blocking
-    return to_device(torch.stack(ts), video.device), to(nv, video), to(nm, mel)
+    return to_device(torch.stack(ts), video.device), schedule.video_noise(to(nv, video)), to(nm, mel)
 
 def _negative_config(cfg: TrainConfig, clip: ClipSpec, mel: str) -> NegativeConfig:
     p = mel_preset(mel)
@@ -663,7 +665,7 @@ def build_pipeline(cfg: TrainConfig, data_autoencoder=None) -> CMMDPipeline:
         src = CMMDPipeline.from_pretrained(cfg.init)
         try: pipe.unet.load_state_dict(src.unet.state_dict())
         except RuntimeError as e: raise ValueError(f"TrainConfig.init: the U-Net of {cfg.init} does not fit preset {cfg.preset!r} with unet={cfg.unet}: {e}") from e
-    pipe.schedule = NoiseSchedule.from_name(cfg.schedule)
+    pipe.schedule = NoiseSchedule.from_name(cfg.schedule, frame_correlation=cfg.frame_noise_correlation)
     return pipe
 
 def _cache_autoencoder(cfg: TrainConfig):
