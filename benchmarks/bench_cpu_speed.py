@@ -8,6 +8,7 @@ with its lazy set-up or compilation, then the median step), the speed-up over th
 
     fp32        the demo as it trained before `mixed_precision: auto` (fp32; fused attention kernel)
     bf16-sdpa   bf16 autocast, the fused attention kernel (`F.scaled_dot_product_attention`) everywhere
+    bf16-fp32-softmax  bf16 autocast, matmul attention with its softmax in fp32 (`attend` before its bf16 softmax)
     bf16        bf16 autocast with `cmmd.unet.attend` (matmul attention in bf16 on the CPU): what `auto` picks here
     bf16-compile  the same under torch.compile (inductor); its first step, compilation included, is reported apart
     ncmmd-*     the same without negatives (η = 0), for the cost of the contrastive term
@@ -30,15 +31,25 @@ from cmmd.training import (load_config, build_pipeline, build_datasets, train_st
                            StepBatches, EMA)
 
 TRAIN_VARIANTS = {  # name: (mixed precision, attention, contrastive weight or None for the config's, torch.compile)
-    "fp32": ("no", "sdpa", None, False), "bf16-sdpa": ("bf16", "sdpa", None, False), "bf16": ("bf16", "attend", None, False),
+    "fp32": ("no", "sdpa", None, False), "bf16-sdpa": ("bf16", "sdpa", None, False), "bf16-fp32-softmax": ("bf16", "attend-fp32", None, False),
+    "bf16": ("bf16", "attend", None, False),
     "bf16-compile": ("bf16", "attend", None, True),
     "ncmmd-fp32": ("no", "sdpa", 0.0, False), "ncmmd-bf16": ("bf16", "attend", 0.0, False)}
 _attend = cmmd.unet.attend
 
 
+def _attend_fp32_softmax(q, k, v, max_keys: int = 1024):
+    "`cmmd.unet.attend` as it was: the bf16 matmul path with its softmax in fp32 (a cast there and back)."
+    if q.device.type != "cpu" or q.dtype != torch.bfloat16 or k.shape[-2] > max_keys:
+        return torch.nn.functional.scaled_dot_product_attention(q, k, v)
+    w = torch.matmul(q * q.shape[-1] ** -0.5, k.transpose(-1, -2))
+    return torch.matmul(w.float().softmax(-1).to(v.dtype), v)
+
+
 def use_attention(kind: str):
-    "Route the U-Net's attention through `cmmd.unet.attend` or straight to the fused kernel."
-    cmmd.unet.attend = _attend if kind == "attend" else (lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(q, k, v))
+    "Route the U-Net's attention through `cmmd.unet.attend`, its fp32-softmax form, or straight to the fused kernel."
+    cmmd.unet.attend = {"attend": _attend, "attend-fp32": _attend_fp32_softmax}.get(
+        kind, lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(q, k, v))
 
 
 class Trainer:
@@ -139,7 +150,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5, help="measured training steps per variant")
-    ap.add_argument("--variants", default="fp32,bf16-sdpa,bf16,ncmmd-fp32,ncmmd-bf16")
+    ap.add_argument("--variants", default="fp32,bf16-sdpa,bf16-fp32-softmax,bf16,ncmmd-fp32,ncmmd-bf16")
     ap.add_argument("--pipeline", default=None, help="a trained pipeline folder for the sampling figures (default: untrained demo)")
     ap.add_argument("--clips", type=int, default=16, help="evaluation clips per sampling variant")
     ap.add_argument("--sampling_repeats", type=int, default=1)
