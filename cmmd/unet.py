@@ -246,10 +246,10 @@ def _resample_weights(n0: int, n: int, mode: str, device, dtype) -> torch.Tensor
 
 # %% ../nbs/06_unet.ipynb #9776dbb6
 class FusionMix(nn.Module):
-    "One direction of easy fusion: the residual update of features `b c n s` (time `n`, `s` positions) from context `b k n`."
-    def __init__(self, dim: int, context_dim: int, combine: str = "concat"):
+    "One direction of easy fusion: the residual update of features `b c n s` (time `n`, `s` positions; `b c s n` with `time_axis=3`) from context `b k n`."
+    def __init__(self, dim: int, context_dim: int, combine: str = "concat", time_axis: int = 2):
         super().__init__()
-        self.combine = combine
+        self.combine, self.time_axis = combine, time_axis
         if combine == "concat":
             self.proj_x = nn.Conv2d(dim, dim, 1)
             self.proj_c = nn.Conv1d(context_dim, dim, 1, bias=False)
@@ -258,7 +258,7 @@ class FusionMix(nn.Module):
             self.proj_c = zero_init(nn.Conv1d(context_dim, dim, 1))
 
     def forward(self, xn: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
-        c = rearrange(self.proj_c(context), "b c n -> b c n 1")
+        c = self.proj_c(context).unsqueeze(5 - self.time_axis)  # broadcast over the positions
         if self.combine == "add": return c.expand_as(xn)
         return self.out(F.silu(self.proj_x(xn) + c))
 
@@ -282,19 +282,19 @@ class EasyFusion(nn.Module):
         self.norm_v, self.norm_a = group_norm(video_dim, groups), group_norm(audio_dim, groups)
         if pool.startswith("proj-"): self.feat_v, self.feat_a = nn.Conv2d(video_dim, video_dim, 1), nn.Conv2d(audio_dim, audio_dim, 1)
         self.a2v = FusionMix(video_dim, audio_dim, combine)  # updates the video from the audio
-        self.v2a = FusionMix(audio_dim, video_dim, combine)  # updates the audio from the video
+        self.v2a = FusionMix(audio_dim, video_dim, combine, time_axis=3)  # updates the audio `b c m t` from the video
 
     def forward(self, v: torch.Tensor, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, f, h, t = v.shape[0], v.shape[2], v.shape[3], a.shape[3]
         if self.norm == "clip": vn = self.norm_v(rearrange(v, "b c f h w -> b c f (h w)"))  # a frame keeps its level
         else: vn = rearrange(self.norm_v(rearrange(v, "b c f h w -> (b f) c h w")), "(b f) c h w -> b c f (h w)", b=b)
-        an = rearrange(self.norm_a(a), "b c m t -> b c t m")
+        an = self.norm_a(a)  # b c m t, kept in its layout (a transposed copy costs more than the 1x1 convs on it)
         fv, fa = (F.silu(self.feat_v(vn)), F.silu(self.feat_a(an))) if self.pool.startswith("proj-") else (vn, an)
         op = self.pool.removeprefix("proj-")
-        pv, pa = reduce(fv, "b c f s -> b c f", op), reduce(fa, "b c t m -> b c t", op)
+        pv, pa = reduce(fv, "b c f s -> b c f", op), reduce(fa, "b c m t -> b c t", op)
         dv = self.a2v(vn, resample_time(pa, f, self.resample))  # b c f (h w)
-        da = self.v2a(an, resample_time(pv, t, self.resample))  # b c t m
-        return v + rearrange(dv, "b c f (h w) -> b c f h w", h=h), a + rearrange(da, "b c t m -> b c m t")
+        da = self.v2a(an, resample_time(pv, t, self.resample))  # b c m t
+        return v + rearrange(dv, "b c f (h w) -> b c f h w", h=h), a + da
 
 # %% ../nbs/06_unet.ipynb #8605e3ac
 def window_indices(n_query: int,  # time steps of the querying modality
