@@ -11,16 +11,15 @@ from pathlib import Path
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
 from torch.utils.data import DataLoader, Dataset
 
 from . import __version__
-from .core import clip_spec, default, exists, umask_mode, writing
+from .core import clip_spec, default, exists, atomic_write_text, atomic_write_json, atomic_save_tensors
 from .media import MelPreset, mel_preset, normalize_mel
 
 # %% auto #0
-__all__ = ['CACHE_FORMAT', 'DTYPES', 'ClipLayout', 'source_key', 'atomic_write_text', 'atomic_write_json', 'atomic_save_tensors',
-           'SourceWriter', 'ClipCache', 'format_report', 'ClipCacheDataset', 'make_loader']
+__all__ = ['CACHE_FORMAT', 'DTYPES', 'ClipLayout', 'source_key', 'SourceWriter', 'ClipCache', 'format_report', 'ClipCacheDataset',
+           'make_loader']
 
 # %% ../nbs/04a_cache.ipynb #fed27367
 @dataclass(frozen=True)
@@ -110,28 +109,7 @@ def source_key(source: str) -> str:
     "A short, stable file-name key for a source path."
     return hashlib.sha1(source.encode()).hexdigest()[:16]
 
-def _tmp(path: Path) -> Path: return path.with_name(f"{path.name}.{os.getpid()}.tmp")
 
-def atomic_write_text(path, text: str):
-    "Write `text` to `path` through a temporary file and `os.replace`."
-    path = Path(path); tmp = _tmp(path)
-    try:
-        with writing(path, "a cache file"): tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException: tmp.unlink(missing_ok=True); raise
-
-def atomic_write_json(path, obj):
-    "Write `obj` as indented, key-sorted JSON, atomically."
-    atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True) + "\n")
-
-def atomic_save_tensors(path, tensors: dict, metadata: dict | None = None):
-    "Save a dict of tensors as safetensors, atomically."
-    path = Path(path); tmp = _tmp(path)
-    try:
-        with writing(path, "a cache shard"): save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata)
-        umask_mode(tmp)  # safetensors writes 0600
-        os.replace(tmp, path)
-    except BaseException: tmp.unlink(missing_ok=True); raise
 
 # %% ../nbs/04a_cache.ipynb #701c582e
 class SourceWriter:
@@ -164,7 +142,7 @@ class SourceWriter:
         name = f"{self.key}-{len(self.shards):04d}.safetensors"
         video = torch.stack([v for v, _, _ in self._buf]).to(self.video_dtype)  # n c f h w
         mel = torch.stack([m for _, m, _ in self._buf]).to(self.mel_dtype)  # n p m t
-        atomic_save_tensors(self.cache.root / "shards" / name, {"video": video, "mel": mel}, {"source": self.source})
+        atomic_save_tensors(self.cache.root / "shards" / name, {"video": video, "mel": mel}, {"source": self.source}, "a cache shard")
         self.rows += [dict(meta, shard=name, row=i) for i, (_, _, meta) in enumerate(self._buf)]
         self.shards.append(name); self._buf = []
 

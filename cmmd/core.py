@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #060314aa
 from __future__ import annotations
-import base64, dataclasses, errno, os, random, shutil
+import base64, dataclasses, errno, json, os, random, shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -15,8 +15,10 @@ import torch
 # %% auto #0
 __all__ = ['VIDEO_LAYOUT', 'MEL_LAYOUT', 'CLIP_SPECS', 'PRECISIONS', 'exists', 'default', 'to_device', 'ShapeError',
            'check_video', 'check_mel', 'ClipSpec', 'clip_spec', 'assets_dir', 'seed_everything', 'native_bf16',
-           'resolve_precision', 'umask_mode', 'DiskFullError', 'writing', 'to_uint8_frames', 'show_frames', 'show_mel',
-           'play_audio', 'play_video']
+           'resolve_precision', 'umask_mode', 'DiskFullError', 'writing', 'atomic_write', 'atomic_write_text',
+           'atomic_write_json', 'atomic_save_tensors', 'replace_folder', 'step_folders', 'prune_step_folders',
+           'flatten_optimizer', 'unflatten_optimizer', 'to_uint8_frames', 'show_frames', 'show_mel', 'play_audio',
+           'play_video']
 
 # %% ../nbs/00_core.ipynb #646fd0b8
 def exists(x) -> bool:
@@ -167,6 +169,76 @@ def writing(path,  # the file or folder being written
         free = shutil.disk_usage(there).free / 2 ** 20
         raise DiskFullError(errno.ENOSPC, f"{p}: the disk is full; {what} could not be written ({free:.0f} MiB free there). "
                                           "Free some space or write to another disk; what was there before is intact") from None
+
+# %% ../nbs/00_core.ipynb #6d8db6ac
+def _tmp_file(path: Path) -> Path: return path.with_name(f"{path.name}.{os.getpid()}.tmp")
+
+def atomic_write(path,  # the file to (re)write
+                 write,  # called with the temporary path; writes the whole file there
+                 what: str = "a file") -> Path:  # for the message on a full disk
+    "Write `path` through `write(tmp)` and `os.replace`, with the umask's permissions; the old file stays on any failure."
+    path = Path(path); tmp = _tmp_file(path)
+    try:
+        with writing(path, what): write(tmp)
+        umask_mode(tmp)  # safetensors and mkstemp write 0600
+        os.replace(tmp, path)
+    except BaseException: tmp.unlink(missing_ok=True); raise
+    return path
+
+def atomic_write_text(path, text: str, what: str = "a file") -> Path:
+    "Write `text` (UTF-8) to `path` atomically."
+    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), what)
+
+def atomic_write_json(path, obj, what: str = "a file") -> Path:
+    "Write `obj` as indented, key-sorted JSON, atomically."
+    return atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True) + "\n", what)
+
+def atomic_save_tensors(path, tensors: dict, metadata: dict | None = None, what: str = "a tensor file") -> Path:
+    "Save a dict of tensors as safetensors, atomically."
+    from safetensors.torch import save_file
+    return atomic_write(path, lambda p: save_file({k: v.contiguous() for k, v in tensors.items()}, str(p), metadata=metadata), what)
+
+def replace_folder(tmp: Path,  # the finished folder, beside `dest`
+                   dest: Path) -> Path:  # where it goes
+    "Move the finished folder `tmp` to `dest`, with the umask's permissions; an old `dest` is moved aside first and removed last."
+    tmp, dest = Path(tmp), Path(dest)
+    old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+    umask_mode(tmp)
+    if dest.exists(): os.replace(dest, old)
+    os.replace(tmp, dest)
+    fd = os.open(dest.parent, os.O_RDONLY); os.fsync(fd); os.close(fd)
+    if old.exists(): shutil.rmtree(old, ignore_errors=True)
+    return dest
+
+def step_folders(root,  # the folder holding them
+                 prefix: str = "checkpoint-",  # each is `<prefix><step>`
+                 marker: str | None = None) -> list:  # a file that must exist in a complete one (None: any)
+    "The `<prefix><step>` folders in `root`, oldest step first."
+    found = [p for p in Path(root).glob(prefix + "*") if p.is_dir() and p.name[len(prefix):].isdigit()
+             and (marker is None or (p / marker).is_file())]
+    return sorted(found, key=lambda p: int(p.name[len(prefix):]))
+
+def prune_step_folders(root, keep: int, prefix: str = "checkpoint-", marker: str | None = None) -> list:
+    "Remove all but the newest `keep` step folders; returns the removed paths."
+    gone = step_folders(root, prefix, marker)[:-keep] if keep > 0 else []
+    for p in gone: shutil.rmtree(p, ignore_errors=True)
+    return gone
+
+def flatten_optimizer(opt: torch.optim.Optimizer, prefix: str) -> tuple[dict, list]:
+    "An optimizer's state as flat `{prefix.i.name: tensor}` and its param groups (JSON-serialisable)."
+    sd = opt.state_dict()
+    tensors = {f"{prefix}.{i}.{k}": v for i, st in sd["state"].items() for k, v in st.items()}
+    if any(not torch.is_tensor(v) for v in tensors.values()): raise TypeError(f"{prefix}: optimizer state holds non-tensors")
+    return tensors, sd["param_groups"]
+
+def unflatten_optimizer(opt: torch.optim.Optimizer, tensors: dict, param_groups: list, prefix: str):
+    "Load into `opt` a state written by `flatten_optimizer`."
+    state: dict = {}
+    for key, v in tensors.items():
+        if key.startswith(prefix + "."):
+            i, name = key[len(prefix) + 1:].split(".", 1)
+            state.setdefault(int(i), {})[name] = v
+    opt.load_state_dict({"state": state, "param_groups": param_groups})
 
 # %% ../nbs/00_core.ipynb #2c94674a
 def to_uint8_frames(frames) -> np.ndarray:

@@ -19,7 +19,8 @@ from safetensors.torch import load_file
 
 from .core import exists, default
 from .media import mel_preset
-from .cache import ClipCache, ClipCacheDataset, atomic_save_tensors, atomic_write_json, atomic_write_text, source_key
+from .cache import ClipCache, ClipCacheDataset, source_key
+from .core import atomic_save_tensors, atomic_write_json, atomic_write_text
 from .latents import load_autoencoder
 from .unet import CMMDUNet
 from .pipeline import CMMDPipeline, preview_figure

@@ -19,7 +19,7 @@ from fastcore.basics import patch
 from fastcore.script import call_parse
 
 import cmmd
-from .core import ClipSpec, clip_spec, exists, default, ShapeError, to_uint8_frames, umask_mode, writing
+from .core import ClipSpec, clip_spec, exists, default, ShapeError, to_uint8_frames, writing, replace_folder
 from .media import (MediaError, local_url, media_info, read_media, read_audio, log_mel, normalize_mel, mel_preset,
                         write_mp4)
 from .vocoder import load_vocoder
@@ -165,11 +165,7 @@ def save_pretrained(self: CMMDPipeline, path) -> Path:
                 else: (tmp / "vocoder").mkdir(); shutil.copy2(src, tmp / "vocoder" / src.name)
                 vocoder = "vocoder" if src.is_dir() else f"vocoder/{src.name}"
             (tmp / PIPELINE_FILE).write_text(json.dumps(_pipeline_config(self, saved, vocoder), indent=2))
-            umask_mode(tmp)  # the weights come from safetensors as 0600
-            old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
-            if path.exists(): path.rename(old)
-            tmp.rename(path)
-            if old.exists(): shutil.rmtree(old)
+            replace_folder(tmp, path)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -16,7 +16,8 @@ from torch.utils.data import Dataset, DataLoader
 from tqdm.auto import tqdm
 
 import cmmd
-from .core import ClipSpec, clip_spec, exists, default, to_device, PRECISIONS, resolve_precision, umask_mode, writing, DiskFullError
+from .core import (ClipSpec, clip_spec, exists, default, to_device, PRECISIONS, resolve_precision, writing, DiskFullError,
+                       replace_folder, step_folders, flatten_optimizer, unflatten_optimizer)
 from .media import mel_preset, write_mp4
 from .data import SyntheticAVConfig, SyntheticAVDataset
 from .cache import ClipCache, ClipCacheDataset
@@ -25,7 +26,6 @@ from .negatives import NegativeConfig, make_negatives, cache_context
 from .diffusion import NoiseSchedule, conditional_timesteps
 from .contrastive import contrastive_loss
 from .sampler import sample
-from .vocoder import flatten_optimizer, unflatten_optimizer
 from .pipeline import CMMDPipeline, PIPELINE_PRESETS, preview_figure
 from .metrics import sync_benchmark, format_sync_table, collated_batches
 
@@ -392,9 +392,7 @@ def checkpoint_root(output_dir) -> Path: return Path(output_dir).expanduser() / 
 
 def list_checkpoints(output_dir) -> list:
     "Complete checkpoints of a run, oldest first."
-    found = [p for p in checkpoint_root(output_dir).glob(CHECKPOINT_PREFIX + "*")
-             if p.is_dir() and p.name[len(CHECKPOINT_PREFIX):].isdigit() and (p / "state.json").is_file()]
-    return sorted(found, key=lambda p: int(p.name[len(CHECKPOINT_PREFIX):]))
+    return step_folders(checkpoint_root(output_dir), CHECKPOINT_PREFIX, "state.json")
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
@@ -496,9 +494,7 @@ def _write_checkpoint(accelerator, tmp: Path, final: Path, step: int, unet, ema,
                     num_processes=accelerator.num_processes, optimizer_param_groups=groups, scheduler=sched, scaler=scaler,
                     checksums=sums, **state)
         _fsync_write(tmp / "state.json", json.dumps(full, indent=1))  # written last: its presence marks completeness
-        if final.exists(): shutil.rmtree(final)
-        os.replace(umask_mode(tmp), final)
-        fd = os.open(final.parent, os.O_RDONLY); os.fsync(fd); os.close(fd)
+        replace_folder(tmp, final)
         finite = all(torch.isfinite(v).all() for v in model.state_dict().values() if v.is_floating_point())
         if finite:
             for old in list_checkpoints(output_dir)[:-keep]: shutil.rmtree(old, ignore_errors=True)

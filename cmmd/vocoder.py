@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_vocoder.ipynb #21db12f8
 from __future__ import annotations
-import copy, dataclasses, importlib.util, json, logging, math, os, shutil, tempfile
+import copy, dataclasses, importlib.util, json, logging, math, shutil, tempfile
 from pathlib import Path
 
 import torch
@@ -17,7 +17,7 @@ from safetensors.torch import load_file, save_file
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
-from .core import ShapeError, exists, default, umask_mode
+from .core import ShapeError, exists, default, replace_folder, step_folders, prune_step_folders, flatten_optimizer, unflatten_optimizer
 from .media import (MelPreset, mel_preset, mel_filterbank, log_mel, normalize_mel, denormalize_mel, media_info,
                         read_audio, read_clip, write_mp4)
 
@@ -28,8 +28,8 @@ __all__ = ['LRELU_SLOPE', 'GENERATOR_CONFIGS', 'HIFIGAN_PACKAGE', 'VOCODER_FORMA
            'check_same_front_end', 'save_vocoder', 'read_vocoder_config', 'load_vocoder_checkpoint', 'load_vocoder',
            'mr_stft_distance', 'sample_video', 'PeriodDiscriminator', 'ScaleDiscriminator', 'VocoderDiscriminator',
            'discriminator_loss', 'generator_adversarial_loss', 'feature_matching_loss', 'mel_l1_loss', 'find_media',
-           'load_training_audio', 'sample_segments', 'flatten_optimizer', 'unflatten_optimizer', 'vocoder_train_step',
-           'VocoderTraining', 'train_vocoder', 'cmmd_train_vocoder', 'resynthesize', 'cmmd_resynth']
+           'load_training_audio', 'sample_segments', 'vocoder_train_step', 'VocoderTraining', 'train_vocoder',
+           'cmmd_train_vocoder', 'resynthesize', 'cmmd_resynth']
 
 # %% ../nbs/02_vocoder.ipynb #42e9f198
 LRELU_SLOPE = 0.1  # HiFi-GAN's leaky-ReLU slope inside the network
@@ -237,13 +237,6 @@ def check_same_front_end(preset: MelPreset, expected: MelPreset, what: str):
         raise ValueError(f"{what} was trained on mels of preset {expected.name!r}; preset {preset.name!r} differs in "
                          + ", ".join(f"{k}={a} (expected {b})" for k, (a, b) in diff.items()))
 
-def _replace_folder(tmp: Path, dest: Path):
-    "Move the finished folder `tmp` to `dest`, replacing any old `dest` only once the new one is complete."
-    old = dest.with_name(dest.name + ".old")
-    if dest.exists(): os.replace(dest, old)
-    os.replace(tmp, dest)
-    if old.exists(): shutil.rmtree(old)
-
 def save_vocoder(folder,  # checkpoint folder to (re)write
                  generator: HiFiGANGenerator,  # the generator (weight norm is folded in the saved copy)
                  preset="hifigan16k",  # the preset it was trained for
@@ -260,7 +253,7 @@ def save_vocoder(folder,  # checkpoint folder to (re)write
         save_file({k: v.contiguous() for k, v in g.state_dict().items()}, tmp / "generator.safetensors")
         for fn, tensors in (extra_tensors or {}).items(): save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, tmp / fn)
         for fn, obj in {"config.json": config, **(extra_json or {})}.items(): (tmp / fn).write_text(json.dumps(obj, indent=2))
-        _replace_folder(umask_mode(tmp), folder)
+        replace_folder(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True); raise
     return folder
@@ -461,23 +454,6 @@ def sample_segments(waves: list, batch_size: int, n_samples: int, generator: tor
         out.append(F.pad(seg, (0, n_samples - len(seg))))
     return torch.stack(out)
 
-# %% ../nbs/02_vocoder.ipynb #b01eb855
-def flatten_optimizer(opt: torch.optim.Optimizer, prefix: str) -> tuple[dict, list]:
-    "An optimizer's state as flat `{prefix.i.name: tensor}` and its param groups (JSON-serialisable)."
-    sd = opt.state_dict()
-    tensors = {f"{prefix}.{i}.{k}": v for i, st in sd["state"].items() for k, v in st.items()}
-    if any(not torch.is_tensor(v) for v in tensors.values()): raise TypeError(f"{prefix}: optimizer state holds non-tensors")
-    return tensors, sd["param_groups"]
-
-def unflatten_optimizer(opt: torch.optim.Optimizer, tensors: dict, param_groups: list, prefix: str):
-    "Load into `opt` a state written by `flatten_optimizer`."
-    state: dict = {}
-    for key, v in tensors.items():
-        if key.startswith(prefix + "."):
-            i, name = key[len(prefix) + 1:].split(".", 1)
-            state.setdefault(int(i), {})[name] = v
-    opt.load_state_dict({"state": state, "param_groups": param_groups})
-
 # %% ../nbs/02_vocoder.ipynb #4c08605e
 _log = logging.getLogger(__name__)
 
@@ -502,11 +478,6 @@ def vocoder_train_step(generator: HiFiGANGenerator, discriminator: VocoderDiscri
     loss_g = adv + lambda_fm * fm + lambda_mel * mel_l1
     opt_g.zero_grad(set_to_none=True); loss_g.backward(); opt_g.step()
     return dict(loss_d=loss_d.item(), loss_g=loss_g.item(), adv=adv.item(), fm=fm.item(), mel=mel_l1.item())
-
-def _checkpoints(out_dir: Path) -> list[Path]:
-    "checkpoint-<step> folders in `out_dir`, oldest first."
-    found = [p for p in Path(out_dir).glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
-    return sorted(found, key=lambda p: int(p.name.split("-")[-1]))
 
 @dataclasses.dataclass
 class VocoderTraining:
@@ -541,7 +512,7 @@ def train_vocoder(data,  # waveforms `n` at the preset's rate, audio/video files
     "Train (or fine-tune) a HiFi-GAN vocoder for `preset` on random segments of `data`; checkpoints in `out_dir`."
     out_dir, preset = Path(out_dir), mel_preset(preset)
     device = torch.device(default(device, "cuda" if torch.cuda.is_available() else "cpu"))
-    if resume == "latest": resume = (_checkpoints(out_dir) or [None])[-1]
+    if resume == "latest": resume = (step_folders(out_dir) or [None])[-1]
     state, meta, start = {}, {}, 0
     if exists(resume):
         folder, cfg = read_vocoder_config(resume)
@@ -585,7 +556,7 @@ def train_vocoder(data,  # waveforms `n` at the preset's rate, audio/video files
         path = save_vocoder(out_dir / f"checkpoint-{step}", G, preset, step,
                             extra_tensors={"training_state.safetensors": tensors},
                             extra_json={"training_state.json": dict(discriminator=disc_cfg, opt_g=gg, opt_d=gd, run=run)})
-        for old in _checkpoints(out_dir)[:-keep]: shutil.rmtree(old)
+        prune_step_folders(out_dir, keep)
         return path
 
     history, path = [], None
