@@ -22,7 +22,7 @@ __all__ = ['TEMPORAL_MIXING', 'TEMPORAL_INIT', 'RESAMPLE_MODES', 'FUSION_POOL', 
            'UNET_PRESETS', 'zero_init', 'GroupNorm', 'LayerNorm', 'group_norm', 'timestep_embedding', 'rotary_tables',
            'rotary', 'attend', 'Attention', 'ResBlock', 'TemporalConv', 'VideoBlock', 'AudioBlock',
            'time_resample_matrix', 'resample_time', 'FusionMix', 'EasyFusion', 'window_indices', 'WindowCrossAttention',
-           'Stage', 'Resample', 'UNetOutput', 'CMMDUNet', 'split_timesteps', 'unet_preset']
+           'Stage', 'Resample', 'UNetOutput', 'check_unet_config', 'CMMDUNet', 'split_timesteps', 'unet_preset']
 
 # %% ../nbs/06_unet.ipynb #8329a09e
 def zero_init(module: nn.Module) -> nn.Module:
@@ -367,9 +367,30 @@ class UNetOutput(NamedTuple):
     video: torch.Tensor  # `b c f h w`
     audio: torch.Tensor  # `b 1 m t`
 
-# %% ../nbs/06_unet.ipynb #1364530f
+# %% ../nbs/06_unet.ipynb #7e3aebfe
 FUSION = ("easy", "cross-attn", "none")
 
+def check_unet_config(n_mels: int, channel_mult: tuple, attention_levels: tuple, temporal_mixing: str, temporal_init: str,
+                      fusion: str, fusion_pool: str, fusion_resample: str, fusion_combine: str, fusion_norm: str,
+                      fusion_levels, audio_time_downsample: int):
+    "Raise a `ValueError` naming the field, the value seen and the values expected when `CMMDUNet` fields do not fit together."
+    n_levels = len(channel_mult)
+    for name, value, choices in [("fusion", fusion, FUSION), ("fusion_pool", fusion_pool, FUSION_POOL),
+                                 ("fusion_resample", fusion_resample, tuple(RESAMPLE_MODES)),
+                                 ("fusion_combine", fusion_combine, FUSION_COMBINE), ("fusion_norm", fusion_norm, FUSION_NORM),
+                                 ("temporal_mixing", temporal_mixing, TEMPORAL_MIXING), ("temporal_init", temporal_init, TEMPORAL_INIT)]:
+        if value not in choices: raise ValueError(f"CMMDUNet: {name}={value!r} is not one of {choices}")
+    if audio_time_downsample < 1 or audio_time_downsample & (audio_time_downsample - 1):
+        raise ValueError(f"CMMDUNet: audio_time_downsample must be a power of 2, got {audio_time_downsample}")
+    if n_mels % 2 ** (n_levels - 1):
+        raise ValueError(f"CMMDUNet: n_mels={n_mels} must be divisible by {2 ** (n_levels - 1)} for {n_levels} levels")
+    levels = range(n_levels) if fusion_levels == "all" else tuple(fusion_levels)
+    if not set(levels) <= set(range(n_levels)) or not set(attention_levels) <= set(range(n_levels)):
+        raise ValueError(f"CMMDUNet: fusion_levels={fusion_levels!r} and attention_levels={attention_levels!r} "
+                         f"must be level indices in 0..{n_levels - 1}")
+
+
+# %% ../nbs/06_unet.ipynb #1364530f
 class CMMDUNet(ModelMixin, ConfigMixin):
     "The joint video-audio U-Net $\\mathbf{v}_\\theta(v_n, a_n, n)$ of CMMD (Eq. 2): v-predictions for latents `b c f h w` and mel `b 1 m t`."
     _supports_gradient_checkpointing = True
@@ -401,20 +422,12 @@ class CMMDUNet(ModelMixin, ConfigMixin):
                  dropout: float = 0.0,  # dropout inside residual blocks
                  gradient_checkpointing: bool = False):  # recompute each stage in the backward pass to save memory
         super().__init__()
+        check_unet_config(n_mels=n_mels, channel_mult=channel_mult, attention_levels=attention_levels,
+                          temporal_mixing=temporal_mixing, temporal_init=temporal_init, fusion=fusion, fusion_pool=fusion_pool,
+                          fusion_resample=fusion_resample, fusion_combine=fusion_combine, fusion_norm=fusion_norm,
+                          fusion_levels=fusion_levels, audio_time_downsample=audio_time_downsample)
         n_levels = len(channel_mult)
-        for name, value, choices in [("fusion", fusion, FUSION), ("fusion_pool", fusion_pool, FUSION_POOL),
-                                     ("fusion_resample", fusion_resample, tuple(RESAMPLE_MODES)),
-                                     ("fusion_combine", fusion_combine, FUSION_COMBINE), ("fusion_norm", fusion_norm, FUSION_NORM),
-                                     ("temporal_mixing", temporal_mixing, TEMPORAL_MIXING), ("temporal_init", temporal_init, TEMPORAL_INIT)]:
-            if value not in choices: raise ValueError(f"CMMDUNet: {name}={value!r} is not one of {choices}")
-        if audio_time_downsample < 1 or audio_time_downsample & (audio_time_downsample - 1):
-            raise ValueError(f"CMMDUNet: audio_time_downsample must be a power of 2, got {audio_time_downsample}")
-        if n_mels % 2 ** (n_levels - 1):
-            raise ValueError(f"CMMDUNet: n_mels={n_mels} must be divisible by {2 ** (n_levels - 1)} for {n_levels} levels")
         levels = range(n_levels) if fusion_levels == "all" else tuple(fusion_levels)
-        if not set(levels) <= set(range(n_levels)) or not set(attention_levels) <= set(range(n_levels)):
-            raise ValueError(f"CMMDUNet: fusion_levels={fusion_levels!r} and attention_levels={attention_levels!r} "
-                             f"must be level indices in 0..{n_levels - 1}")
         vch = [channels * m for m in channel_mult]
         ach = [(audio_channels or channels) * m for m in channel_mult]
         emb_dim = 4 * channels
