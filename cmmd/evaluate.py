@@ -26,9 +26,9 @@ from .latents import load_autoencoder
 from .unet import CMMDUNet
 from .pipeline import CMMDPipeline, preview_figure
 from .sampler import CONDITIONAL_TASKS, sample, sample_long
-from .metrics import (I3D_INSTALL, FeatureSet, cached_features, frechet_distance, kernel_distance, paired_scores, load_i3d,
-                      embed_videos, package_file, LogMelEmbedder, CLAPEmbedder, embed_audio, fad, fad_per_sample,
-                      beat_scores, av_align, clip_vectors, nearest_train)
+from .features import I3D_INSTALL, load_i3d, embed_videos, package_file, LogMelEmbedder, CLAPEmbedder, embed_audio
+from .metrics import (FeatureSet, cached_features, frechet_distance, kernel_distance, paired_scores, fad, fad_per_sample,
+                          beat_scores, av_align, clip_vectors, nearest_train)
 
 # %% auto #0
 __all__ = ['EvaluateError', 'open_test_split', 'check_i3d', 'weights_hash', 'item_key', 'generation_settings', 'sample_seed',
