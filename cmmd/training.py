@@ -993,7 +993,7 @@ def main(argv=None):
     if show: print(yaml.safe_dump(cfg.to_dict(), sort_keys=False)); return
     budget = " or ".join(x for x in (f"{cfg.time_limit:g} min" if exists(cfg.time_limit) else "", f"{cfg.max_steps} steps") if x)
     print(f"cmmd: training the {cfg.preset} U-Net ({'CMMD, eta ' + format(cfg.contrastive_weight, 'g') if cfg.contrastive_weight else 'nCMMD'}) "
-          f"on {cfg.data} clips for {budget}, whichever comes first"
+          f"on {cfg.data} clips for {budget}" + (", whichever comes first" if exists(cfg.time_limit) else "")
           + (f", then scoring {cfg.eval_clips} held-out clips" if cfg.eval_clips else "") + f"; everything goes to {cfg.output_dir}", flush=True)
     try: res = train(cfg, resume=resume, progress=not quiet)
     except (CheckpointError, TrainingError, DiskFullError) as e: raise SystemExit(f"cmmd/train.py: {e}") from None
