@@ -52,9 +52,9 @@ step() {  # name limit_s command...
   echo "== $name: exit $rc after $(( $(date +%s) - t0 )) s"
   [ $rc -eq 0 ] || failed+=("$name (exit $rc$([ $rc -eq 124 ] && echo ', timed out'))")
 }
-step bench 230 python benchmarks/bench.py --device cuda --precision bf16 --full --lambdas 0 --train-batch 32 \
+step bench 230 python -m benchmarks.system.suite --device cuda --precision bf16 --full --lambdas 0 --train-batch 32 \
   --train-steps 8 --presets paper-128 paper-64 demo --json-out "$out/bench-cuda-bf16.json"
-step bench_guided 40 python benchmarks/bench.py --device cuda --precision bf16 --lambdas 1 --presets paper-128 \
+step bench_guided 40 python -m benchmarks.system.suite --device cuda --precision bf16 --lambdas 1 --presets paper-128 \
   --skip denoiser training --json-out "$out/bench-cuda-bf16-guided.json"
 train=(accelerate launch --num_processes 1 --num_machines 1 --mixed_precision bf16 --dynamo_backend no cmmd/train.py
        --config aist-128 --data synthetic --context 0.8 --output_dir "$smoke" --batch_size 32 --num_workers 8
@@ -70,6 +70,6 @@ if steps: print(f"smoke run: {len(steps)} logged steps, last step {steps[-1]['st
 PY
 nbs=$(grep -l '#| cuda' nbs/*.ipynb | xargs -n1 basename | paste -sd'|')
 step nbdev_test 100 env OMP_NUM_THREADS=4 nbdev_test --flags cuda --n_workers 3 --file_re "^(${nbs//./\\.})$"
-[ "${GPU_CHECK_COMPILE:-0}" = 1 ] && step bench_compile 180 python benchmarks/bench.py --device cuda --precision bf16 \
+[ "${GPU_CHECK_COMPILE:-0}" = 1 ] && step bench_compile 180 python -m benchmarks.system.suite --device cuda --precision bf16 \
   --compile default --presets paper-128 --skip generation training --json-out "$out/bench-cuda-bf16-compiled.json"
 if [ ${#failed[@]} -eq 0 ]; then echo "gpu_check: all steps passed"; else echo "gpu_check: FAILED: ${failed[*]}"; exit 1; fi

@@ -1,6 +1,6 @@
 """Cost of `cmmd-evaluate` on CPU: I3D features per clip, and the whole evaluation of a test set of the Big Buck Bunny cache.
 
-    python benchmarks/bench_evaluate.py [--items 20] [--pipeline untrained:tiny] [--n-samples 5] [--steps 10] [--threads 2]
+    python -m benchmarks.system.evaluate [--items 20] [--pipeline untrained:tiny] [--n-samples 5] [--steps 10] [--threads 2]
 
 I3D: seconds per real test clip (TAEF2 latents decoded to 18 frames of 128², resized to 224²), batch 4, best of two
 runs after a warm-up. Whole evaluation: `evaluate` on the first `--items` clips of the test split, both tasks, in a
@@ -9,28 +9,26 @@ are seconds per test item and per generated clip. The default pipeline is an unt
 geometry (TAEF2, 128²): its sampling cost is far below a trained paper-size U-Net's, so the generation share of the
 time is a lower bound; pass a pipeline folder to time a real one.
 """
-import argparse, json, logging, os, tempfile, time
+import json, os, tempfile, time
 from pathlib import Path
 
 import torch
-from timing import best_time
 
 from cmmd.cache import ClipCache, ClipCacheDataset
 from cmmd.evaluate import evaluate
 from cmmd.latents import load_autoencoder
 from cmmd.metrics import embed_videos, load_i3d
+from benchmarks.common import best_time, parser
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = parser(__doc__, threads=2, json=True)
     p.add_argument("--cache", default=str(Path(os.environ.get("CMMD_ASSETS", "~/.cache/cmmd/assets")).expanduser() / "caches/bbb-taef2-128"),
                    help="prepared clip cache with a test split (default: the Big Buck Bunny sample cache)")
     p.add_argument("--pipeline", default="untrained:tiny", help="pipeline folder, or untrained:<unet preset>")
     p.add_argument("--items", type=int, default=20, help="test items evaluated")
     p.add_argument("--n-samples", type=int, default=5, help="generations per item and task")
     p.add_argument("--steps", type=int, default=10, help="sampler steps")
-    p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     a = p.parse_args()
     if not (Path(a.cache) / "index.jsonl").exists():
         raise SystemExit(f"{a.cache}: no prepared cache; run tools/get_assets.sh, then python -c 'import cmmd.prepare as p; p.sample_cache()'")

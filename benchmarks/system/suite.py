@@ -15,36 +15,38 @@ For each preset (`demo`, `paper-64`, `paper-128`; untrained pipelines, which cos
    timed over `--measure-steps` real sampler steps and scaled to each step count (rows marked `scaled`); `--full`
    runs every step count for real;
 4. training: clips/s and peak memory of the training step exactly as the loop runs it (CMMD with its negatives and
-   nCMMD), from `bench_train.measure`: synthetic clips from the loop's DataLoader, encoded every step, and on a GPU
-   also from latents already on the device (a latent cache, as the paper configs train, without its I/O); on a GPU
-   also the MFU (achieved FLOP/s of the U-Net over the device's bf16 dense peak).
+   nCMMD), from `benchmarks.system.train.measure`: synthetic clips from the loop's DataLoader, encoded every step,
+   and on a GPU also from latents already on the device (a latent cache, as the paper configs train, without its
+   I/O); on a GPU also the MFU (achieved FLOP/s of the U-Net over the device's bf16 dense peak).
 
 `--precision bf16` runs denoiser, sampling and training under bf16 autocast (on a CPU that has AVX512-BF16 or AMX
 this is also faster). Everything prints as a table and is written as one JSON file (`--json-out`).
 
-    python benchmarks/bench.py                                    # CPU, 2 threads, all presets (about 15 min)
-    python benchmarks/bench.py --quick                            # demo only, a minute
-    python benchmarks/bench.py --device cuda --precision bf16 --train-batch 32 --full
+    python -m benchmarks.system.suite                             # CPU, 2 threads, all presets (about 15 min)
+    python -m benchmarks.system.suite --quick                     # demo only, a minute
+    python -m benchmarks.system.suite --device cuda --precision bf16 --train-batch 32 --full
 Targets (issue 8): paper-128 ≤ 1/10 of MM-Diffusion's 1,329 GFLOP per forward; CPU (2 threads): a 1.8 s V2A clip with
 paper-128, DDIM-25, λ = 0, end to end in ≤ 200/7 ≈ 28.6 s (MM-Diffusion: about 20 × 10 s for 20 steps of a 1.6 s clip);
 GPU (H100, bf16): a 3.6 s V2A clip, 25 steps, < 0.5 s; paper-128 training ≥ 35 % MFU and batch 32 within 40 GB.
 """
-import argparse, contextlib, copy, json, platform, sys, time
+import copy, json, platform, sys, time
 from pathlib import Path
 
 import torch
 
-from timing import best_time
-import bench_model, bench_train
 from cmmd.media import mel_preset
 from cmmd.pipeline import CMMDPipeline, mel_frames_covering
 from cmmd.sampler import GraphedDenoiser, sample
 from cmmd.training import load_config
+from benchmarks.common import PRECISIONS, RESULTS, autocast_for, best_time, device_sync, parser
+from benchmarks.components import model as bench_model
+from benchmarks.system import train as bench_train
 
 PRESETS = ("demo", "paper-64", "paper-128")
 TRAIN_CONFIGS = {"demo": "demo", "paper-64": "aist-64", "paper-128": "aist-128"}
 SAMPLERS = (("ddim", 50), ("ddim", 25), ("dpmpp", 10), ("dpmpp", 20))
-MM_DIFFUSION_GFLOP, MM_DIFFUSION_CPU_S = 1329.0, 20 * 10.0  # per forward; 20 steps of one 1.6 s clip on 2 CPU threads
+MM_DIFFUSION_GFLOP = bench_model.MM_DIFFUSION_GFLOP  # per forward
+MM_DIFFUSION_CPU_S = 20 * 10.0  # 20 steps of one 1.6 s clip on 2 CPU threads
 
 
 def paper_shape(name: str) -> dict:
@@ -77,7 +79,7 @@ def generation_rows(pipe, model, seconds: float, task: str, guidance: float, aut
                     full: bool, repeats: int, samplers=SAMPLERS) -> list:
     "Seconds per clip of one (task, length, λ) for every sampler setting, split into input, denoiser and output."
     frames, lat, wav, mel = clip_tensors(pipe, seconds)
-    ae, voc, mp = pipe.autoencoder, pipe.vocoder, mel_preset(pipe.mel)
+    ae, voc = pipe.autoencoder, pipe.vocoder
     with torch.no_grad(), autocast():
         if task == "v2a":
             in_s = best_time(lambda: ae.encode(frames), repeats, sync)
@@ -120,11 +122,8 @@ def training_rows(name: str, device, batch: int, steps: int, warmup: int, dtype,
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = parser(__doc__, threads=2, device=True, precision="fp32", repeats=3)
     ap.add_argument("--presets", nargs="+", default=list(PRESETS), choices=PRESETS)
-    ap.add_argument("--device", default="cpu")
-    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    ap.add_argument("--precision", default="fp32", choices=("fp32", "bf16"), help="autocast dtype of the networks")
     ap.add_argument("--seconds", nargs="+", type=float, default=[1.8, 3.6])
     ap.add_argument("--lambdas", nargs="+", type=float, default=[0.0, 1.0], help="guidance weights λ to time (0: replacement)")
     ap.add_argument("--samplers", nargs="+", default=[f"{s}-{n}" for s, n in SAMPLERS], help="sampler-steps settings to time")
@@ -133,7 +132,6 @@ def main():
     ap.add_argument("--full", action="store_true", help="run every sampler step count for real")
     ap.add_argument("--compile", default=None, help="torch.compile mode for the U-Net (e.g. default, max-autotune); its compile time is reported")
     ap.add_argument("--channels-last", action="store_true", help="also time the denoiser with channels-last weights and activations")
-    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--train-batch", type=int, default=None, help="training batch (default: the config's on a GPU, 8 for demo and 2 otherwise on a CPU)")
     ap.add_argument("--train-steps", type=int, default=3)
     ap.add_argument("--skip", nargs="*", default=[], choices=("denoiser", "generation", "training"))
@@ -146,14 +144,12 @@ def main():
     samplers = [(s.split("-")[0], int(s.split("-")[1])) for s in a.samplers]
     dev = torch.device(a.device)
     cuda = dev.type == "cuda"
-    sync = torch.cuda.synchronize if cuda else None
-    dtype = torch.bfloat16 if a.precision == "bf16" else None
-    autocast = lambda: torch.autocast(dev.type, dtype=dtype, enabled=dtype is not None)
+    sync, dtype, autocast = device_sync(dev), PRECISIONS[a.precision], autocast_for(dev, a.precision)
     out = dict(device=torch.cuda.get_device_name(dev) if cuda else f"{platform.processor() or platform.machine()} CPU",
                threads=a.threads, precision=a.precision, compile=a.compile, torch=torch.__version__, measure_steps=a.measure_steps, full=a.full,
                cuda_graphs=cuda and not a.no_cuda_graphs, models=[], denoiser=[], generation=[], training=[])
     t_start = time.perf_counter()
-    path = Path(a.json_out or Path(__file__).parent / "results" / ("quick" if a.quick else "") / f"bench-{dev.type}-{a.precision}.json")
+    path = Path(a.json_out or RESULTS / ("quick" if a.quick else "") / f"bench-{dev.type}-{a.precision}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     def save():  # after every preset, so a run cut short keeps what it measured
         out["seconds"] = time.perf_counter() - t_start
@@ -172,7 +168,7 @@ def main():
             _, lat, _, mel = clip_tensors(pipe, 1.8)
             t0 = time.perf_counter()
             with torch.no_grad(), autocast(): pipe.unet(lat, mel, torch.full((1,), 500, device=dev))
-            if sync: sync()
+            sync()
             first = time.perf_counter() - t0
             out.setdefault("compile_first_call", []).append(dict(preset=name, mode=a.compile, first_call_s=first))
             print(f"[{name}] torch.compile (mode {a.compile}): first call {first:.1f} s", flush=True)

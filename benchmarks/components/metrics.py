@@ -1,6 +1,6 @@
 """Evaluation costs on CPU: I3D / Inception features per clip, and FD / KVD / FAD / beat / AV-Align times for typical sizes.
 
-    python benchmarks/bench_metrics.py [--threads 2] [--repeats 2] [--json]
+    python -m benchmarks.components.metrics [--threads 2] [--repeats 2] [--json]
 
 I3D: seconds per clip of 16 frames at 224² (FVD's input) and for the paper's clips (18 and 36 frames, 128² → 224²),
 batch 1 and 4. Inception: seconds per frame (299²). Statistics on random features of the real sizes (I3D logits 400-d,
@@ -9,22 +9,19 @@ CLAP 512-d, Inception 2048-d): Fréchet distance from features (covariance + mat
 against 5000 reference frames. Beat tracking and AV-Align: seconds per 3.6 s clip. Each figure is the best of
 `--repeats` runs after one warm-up.
 """
-import argparse, json, warnings
+import json, warnings
 
 import numpy as np
 import torch
-from timing import best_time
 
 from cmmd.data import SyntheticAVConfig, make_synthetic_clip
 from cmmd.metrics import (av_align, beat_track, fad, fad_inf, fad_per_sample, frame_features, frechet_distance,
                           gaussian_stats, i3d_preprocess, kernel_distance, load_i3d, load_inception)
+from benchmarks.common import best_time, parser
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    p.add_argument("--repeats", type=int, default=2, help="timed runs; the best is reported")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p = parser(__doc__, threads=2, repeats=2, json=True)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     warnings.simplefilter("ignore")  # small per-set FAD covariances are singular by design here

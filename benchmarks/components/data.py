@@ -1,17 +1,18 @@
 """Synthetic AV-sync data throughput: clips per second on one thread, at 64² and 128², with and without the mel.
 
-    python benchmarks/bench_data.py [--threads 1] [--clips 200] [--repeats 3] [--json]
+    python -m benchmarks.components.data [--threads 1] [--clips 200] [--repeats 3] [--json]
 
 "clip" = make_synthetic_clip (scene, frames, audio, events); "item" = a SyntheticAVDataset item (the clip in library
 layouts, plus the normalised log-mel when "+ mel"). Each figure is the best of `--repeats` runs over `--clips`
 consecutive indices (different scenes each run), per wall-clock second and per CPU second of this process (the
 second is steadier on a shared machine). Also prints the onset / motion match rates of `sync_rates`.
 """
-import argparse, json, time
+import json, time
 
 import torch
 
 from cmmd.data import SyntheticAVConfig, SyntheticAVDataset, make_synthetic_clip, sync_rates
+from benchmarks.common import parser
 
 
 def clips_per_second(fn, n: int, repeats: int) -> tuple:
@@ -26,11 +27,8 @@ def clips_per_second(fn, n: int, repeats: int) -> tuple:
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (data loader workers use 1)")
+    p = parser(__doc__, threads=1, repeats=3, json=True)  # one thread, as each data loader worker has
     p.add_argument("--clips", type=int, default=200, help="clips per timed run")
-    p.add_argument("--repeats", type=int, default=3, help="timed runs; the best is reported")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     rows = {}

@@ -1,6 +1,6 @@
 """Throughput of `cmmd.prepare` (decode, resize, encode, log-mel, write) on this machine, per autoencoder.
 
-    python benchmarks/bench_prepare.py [--film PATH] [--seconds 60] [--autoencoders pixel,taef2] [--size 128] [--workers 1]
+    python -m benchmarks.components.prepare [--film PATH] [--seconds 60] [--autoencoders pixel,taef2] [--size 128] [--workers 1]
 
 Prints clips per second and "x real time" (seconds of clips prepared per second of wall clock). The input is the
 Big Buck Bunny trailer from `tools/get_assets.sh` (55 s, 1280x720 24 fps) when present, else the 5.3 s
@@ -15,6 +15,7 @@ from cmmd.media import media_info, read_media, write_mp4
 from cmmd.core import assets_dir
 from cmmd.prepare import prepare
 from cmmd.vocoder import sample_video
+from benchmarks.common import parser
 
 
 def default_film() -> Path:
@@ -24,13 +25,12 @@ def default_film() -> Path:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = parser(__doc__, device=True, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--film", type=Path, default=None, help="video to prepare (default: the BBB trailer)")
     ap.add_argument("--seconds", type=float, default=None, help="use only the first N seconds of the film")
     ap.add_argument("--autoencoders", default="pixel,taef2")
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--device", default="cpu")
     args = ap.parse_args()
     film = args.film or default_film()
     with tempfile.TemporaryDirectory() as d:

@@ -1,27 +1,20 @@
 """Time to build one batch of negatives (both modalities), with and without contexts, beside the time to copy the batch.
 
-    python benchmarks/bench_negatives.py [--threads 2] [--batch 32] [--repeats 5] [--device cpu]
+    python -m benchmarks.components.negatives [--threads 2] [--batch 32] [--repeats 5] [--device cpu]
 """
-import argparse
-
 import torch
 
 from cmmd.negatives import NegativeConfig, make_negatives
-from timing import best_time
-
-
+from benchmarks.common import best_time, device_sync, parser
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    p = parser(__doc__, threads=2, device=True, repeats=5)
     p.add_argument("--batch", type=int, default=32, help="clips per batch")
-    p.add_argument("--repeats", type=int, default=5, help="timed runs; the fastest is reported")
-    p.add_argument("--device", default="cpu")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     dev = torch.device(a.device)
-    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    sync = device_sync(dev)
     b, cfg = a.batch, NegativeConfig()
     # (name, video b c f h w, mel b 1 m t); contexts add 0.5 s each side: 5 video frames, 32 mel frames
     cases = [("SD latents 4x16x16", (b, 4, 18, 16, 16)), ("pixels 3x64x64", (b, 3, 18, 64, 64)), ("pixels 3x128x128", (b, 3, 18, 128, 128))]

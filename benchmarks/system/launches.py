@@ -5,9 +5,9 @@ about the same at batch 1 and 8 and its time is the launch count times the host'
 counts the operators that do work (views such as reshape or permute are left out unless they copy) for one eager
 forward on the CPU, where the count is the same as on a GPU, and lists the most frequent ones.
 
-    python benchmarks/bench_launches.py                     # paper-128
-    python benchmarks/bench_launches.py --preset demo --top 15
-    python benchmarks/bench_launches.py --training          # one aist-128 training step, by phase
+    python -m benchmarks.system.launches                    # paper-128
+    python -m benchmarks.system.launches --preset demo --top 15
+    python -m benchmarks.system.launches --training         # one aist-128 training step, by phase
 
 `--training` counts one step of the preset's training config (batch 2 on synthetic clips; the count does not depend
 on the batch) phase by phase: the batch's autoencoder encode, the per-clip noise, the forward with its negatives and
@@ -15,13 +15,14 @@ loss, the backward, gradient clipping, the finite check, AdamW (fused, skipping 
 runs it) and the EMA update. On a CPU gradient clipping falls back to one operator per parameter tensor; on a GPU it
 is a few multi-tensor kernels.
 """
-import argparse, collections
+import collections
 
 import torch
 from torch.profiler import ProfilerActivity, profile
 
 from cmmd.pipeline import PIPELINE_PRESETS
 from cmmd.unet import CMMDUNet
+from benchmarks.common import parser
 
 VIEWS = {"aten::reshape", "aten::permute", "aten::slice", "aten::chunk", "aten::unsqueeze", "aten::expand", "aten::view",
          "aten::transpose", "aten::split", "aten::t", "aten::select", "aten::as_strided", "aten::_reshape_alias",
@@ -92,7 +93,7 @@ def count_training(preset: str) -> dict:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = parser(__doc__)
     ap.add_argument("--preset", default="paper-128", choices=[p for p in PIPELINE_PRESETS if p != "tiny"])
     ap.add_argument("--latent-channels", type=int, default=None, help="default: 32 (TAEF2) for paper presets, 3 for demo")
     ap.add_argument("--frames", type=int, default=18)

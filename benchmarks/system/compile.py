@@ -5,30 +5,28 @@ printed), then alternates: `--rounds` rounds, each timing `--calls` calls of the
 one, and reports each round's best and the overall best per model. Alternating keeps a busy machine from favouring
 one side.
 
-    python benchmarks/bench_compile.py                                   # paper-128, batch 1, bf16, CPU
-    python benchmarks/bench_compile.py --device cuda --batch 8 --mode max-autotune-no-cudagraphs
+    python -m benchmarks.system.compile                                  # paper-128, batch 1, bf16, CPU
+    python -m benchmarks.system.compile --device cuda --batch 8 --mode max-autotune-no-cudagraphs
 """
-import argparse, copy, json, time
+import copy, json, time
 
 import torch
 
 from cmmd.pipeline import CMMDPipeline
+from benchmarks.common import autocast_for, device_sync, parser
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = parser(__doc__, threads=2, device=True, precision="bf16")
     ap.add_argument("--preset", default="paper-128")
     ap.add_argument("--batch", type=int, default=1)
-    ap.add_argument("--precision", default="bf16", choices=["fp32", "bf16"])
     ap.add_argument("--mode", default="default", help="torch.compile mode")
-    ap.add_argument("--device", default="cpu")
-    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--calls", type=int, default=3)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     dev = torch.device(a.device)
-    sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == "cuda" else (lambda: None)
+    sync = device_sync(dev)
     pipe = CMMDPipeline.from_preset(a.preset).to(dev)
     eager = pipe.unet.eval()
     compiled = copy.deepcopy(eager)
@@ -37,7 +35,7 @@ def main():
     lat = torch.randn(a.batch, c, f, side, side, device=dev)
     mel = torch.randn(a.batch, 1, eager.config.n_mels, 112, device=dev)
     t = torch.full((a.batch,), 500, device=dev)
-    autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=a.precision == "bf16")
+    autocast = autocast_for(dev, a.precision)()
 
     def best(model) -> float:
         ts = []

@@ -1,11 +1,11 @@
 """Long overfitting runs of Eq. 6 (unbounded) against its bounded variant and nCMMD on one synthetic batch: positive and negative losses over steps.
 
-    python benchmarks/bench_contrastive.py [--threads 1] [--steps 150] [--every 30] [--eta 0.1] [--lr 3e-3]
+    python -m benchmarks.components.contrastive [--threads 1] [--steps 150] [--every 30] [--eta 0.1] [--lr 3e-3]
 
 The setting is the one of the overfitting test in nbs/08_contrastive.ipynb (tiny U-Net, four synthetic clips,
 video 3x18x4x4, mel 1x16x56, fixed timesteps and noises, negatives from make_negatives), run for longer.
 """
-import argparse, time
+import time
 
 import torch
 import torch.nn.functional as F
@@ -15,11 +15,11 @@ from cmmd.data import SyntheticAVConfig, SyntheticAVDataset
 from cmmd.diffusion import NoiseSchedule
 from cmmd.negatives import NegativeConfig, make_negatives
 from cmmd.unet import CMMDUNet
+from benchmarks.common import parser
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p = parser(__doc__, threads=1)
     p.add_argument("--steps", type=int, default=150, help="Adam steps per run")
     p.add_argument("--every", type=int, default=30, help="print the losses every this many steps")
     p.add_argument("--eta", type=float, default=0.1, help="contrastive weight of the two CMMD runs")

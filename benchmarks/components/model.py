@@ -7,15 +7,16 @@ Attention runs through the math backend of `F.scaled_dot_product_attention` so t
 counted. Reference: MM-Diffusion's coupled U-Net costs 1,329 GFLOP per forward (133.7 M parameters) on 16x3x64x64
 pixels + 25,600 audio samples; the target for `paper-128` is at most a tenth of that.
 
-    python benchmarks/bench_model.py [--frames 18] [--size 16] [--mel-frames 112] [--json]
+    python -m benchmarks.components.model [--frames 18] [--size 16] [--mel-frames 112] [--json]
 """
-import argparse, json
+import json
 
 import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
 from cmmd.unet import CMMDUNet, UNET_PRESETS
+from benchmarks.common import parser
 
 MM_DIFFUSION_GFLOP, MM_DIFFUSION_MPARAMS = 1329.0, 133.7
 
@@ -35,7 +36,7 @@ def measure(name: str, frames: int = 18, size: int = 16, mel_frames: int = 112, 
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = parser(__doc__)
     p.add_argument("--frames", type=int, default=18, help="video frames")
     p.add_argument("--size", type=int, default=16, help="latent height and width (16 for 128² frames, 8 for 64²)")
     p.add_argument("--mel-frames", type=int, default=112, help="mel frames")

@@ -1,23 +1,17 @@
 """Encode/decode throughput of the frame autoencoders (frames per second at 128², CPU threads fixed).
 
-    python benchmarks/bench_latents.py [--threads 2] [--frames 18] [--size 128] [--repeats 3] [--specs pixel pixel:2 taef2]
+    python -m benchmarks.components.latents [--threads 2] [--frames 18] [--size 128] [--repeats 3] [--specs pixel pixel:2 taef2]
 """
-import argparse
-
 import torch
 
 from cmmd.latents import load_autoencoder
-from timing import best_time
-
-
+from benchmarks.common import best_time, parser
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    p = parser(__doc__, threads=2, repeats=3)
     p.add_argument("--frames", type=int, default=18, help="frames per clip (one clip per call)")
     p.add_argument("--size", type=int, default=128, help="frame side in pixels")
-    p.add_argument("--repeats", type=int, default=3, help="timed runs; the fastest is reported")
     p.add_argument("--specs", nargs="+", default=["pixel", "pixel:2", "taef2"], help="load_autoencoder specs")
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     a = p.parse_args()

@@ -1,7 +1,7 @@
 """V2A generation speed: seconds per clip, split into autoencoder / denoiser / vocoder time.
 
-    python benchmarks/bench_generate.py [--quick] [--full] [--presets demo paper-128] [--seconds 1.8 3.6]
-                                        [--steps 25 50] [--guidance 0 1] [--threads 2] [--device cpu] [--json]
+    python -m benchmarks.system.generate [--quick] [--full] [--presets demo paper-128] [--seconds 1.8 3.6]
+                                         [--steps 25 50] [--guidance 0 1] [--threads 2] [--device cpu] [--json]
 
 For each preset (untrained `CMMDPipeline.from_preset`, same cost as a trained one), clip length, step count and
 guidance weight λ, the script times one V2A clip of random frames at the preset's size:
@@ -16,14 +16,14 @@ guidance weight λ, the script times one V2A clip of random frames at the preset
 36 frames) is denoised as one window. Reference: MM-Diffusion's network takes about 10 s per evaluation on 2 CPU
 threads of this machine kind, and its conditional scripts use 1000 DDPM steps (about 10 000 s per clip).
 """
-import argparse, json, sys
+import json, sys
 
 import torch
 
-from timing import best_time
 from cmmd.media import mel_preset
 from cmmd.pipeline import CMMDPipeline, mel_frames_covering
 from cmmd.sampler import sample
+from benchmarks.common import best_time, device_sync, parser
 
 MM_DIFFUSION_S_PER_NFE, MM_DIFFUSION_STEPS = 10.0, 1000
 
@@ -58,7 +58,7 @@ def bench_clip(pipe, seconds: float, steps_list, guidance: float, measure_steps:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = parser(__doc__, threads=2, device=True, json=True)
     ap.add_argument("--presets", nargs="+", default=["demo", "paper-128"])
     ap.add_argument("--seconds", nargs="+", type=float, default=[1.8, 3.6])
     ap.add_argument("--steps", nargs="+", type=int, default=[25, 50])
@@ -67,13 +67,10 @@ def main():
     ap.add_argument("--full", action="store_true", help="run every step count instead of scaling the time per step")
     ap.add_argument("--quick", action="store_true", help="demo preset, 1.8 s, 25 steps only")
     ap.add_argument("--repeats", type=int, default=3, help="timed calls of the autoencoder and vocoder")
-    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    ap.add_argument("--device", default="cpu", help="cpu or cuda")
-    ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = ap.parse_args()
     if args.quick: args.presets, args.seconds, args.steps = ["demo"], [1.8], [25]
     torch.set_num_threads(args.threads)
-    sync = torch.cuda.synchronize if args.device.startswith("cuda") else None
+    sync = device_sync(torch.device(args.device))
     results = []
     for name in args.presets:
         pipe = CMMDPipeline.from_preset(name).to(args.device)
