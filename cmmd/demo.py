@@ -15,8 +15,9 @@ from fastcore.basics import patch
 
 import cmmd
 from .core import ClipSpec, exists, default, play_audio, play_video
-from .media import MediaError, media_info, read_clip, read_audio, read_media, frames_to_float, mel_preset, write_mp4
-from .vocoder import sample_video, hifigan_universal_files
+from .media import (MediaError, media_info, read_clip, read_audio, read_media, frames_to_float, mel_preset, write_mp4,
+                        sample_video)
+from .vocoder import hifigan_universal_files
 from .data import SyntheticAVConfig, make_synthetic_clip
 from .sampler import SAMPLERS
 from .pipeline import CMMDPipeline, preview_figure

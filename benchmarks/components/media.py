@@ -10,9 +10,8 @@ import json, os, random
 
 import torch
 
-from cmmd.media import log_mel, media_info, read_audio, read_clip, read_media
+from cmmd.media import log_mel, media_info, read_audio, read_clip, read_media, sample_video
 from cmmd.core import assets_dir
-from cmmd.vocoder import sample_video
 from benchmarks.common import best_time, parser
 
 

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import torch
 
-from cmmd.media import media_info, read_media, write_mp4
+from cmmd.media import media_info, read_media, sample_video, write_mp4
 from cmmd.core import assets_dir
 from cmmd.prepare import prepare
-from cmmd.vocoder import sample_video
 from benchmarks.common import parser
 
 

@@ -10,8 +10,8 @@ import json, statistics, time
 
 import torch
 
-from cmmd.media import log_mel, normalize_mel, read_audio
-from cmmd.vocoder import load_vocoder, mr_stft_distance, sample_video
+from cmmd.media import log_mel, normalize_mel, read_audio, sample_video
+from cmmd.vocoder import load_vocoder, mr_stft_distance
 from benchmarks.common import parser
 
 
