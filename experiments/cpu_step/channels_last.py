@@ -1,6 +1,6 @@
 """The demo training step (bf16) with its Conv2d/Conv3d weights channels-last against as it is, interleaved medians.
     PYTHONPATH=. python experiments/cpu_step/channels_last.py"""
-import torch, copy
+import torch
 torch.set_num_threads(2)
 import benchmarks.system.cpu_speed as b
 cfg, pipe, sets = b.setup({"mixed_precision": "no"})
