@@ -76,8 +76,8 @@ def main():
             sides[f"this tree, {name}"] = (ROOT, dict(item.split(":", 1) for item in kv.split(",")))
         rounds = {k: [] for k in sides}
         for r in range(a.rounds):
-            for k, (tree, over) in sides.items():
-                res = run_side(tree, tmp / f"run-{len(rounds[k])}-{abs(hash(k))}", a.steps, a.threads, over)
+            for i, (k, (tree, over)) in enumerate(sides.items()):
+                res = run_side(tree, tmp / f"run-{r}-{i}", a.steps, a.threads, over)
                 rounds[k].append(dict(median_s=statistics.median(res["steps"][a.warmup:]), mixed_precision=res["mixed_precision"]))
                 print(f"round {r + 1}: {k:<28} {rounds[k][-1]['median_s']:.3f} s/step ({res['mixed_precision']})", flush=True)
     base = statistics.median(x["median_s"] for x in rounds[a.commit])
