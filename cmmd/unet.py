@@ -406,6 +406,7 @@ class CMMDUNet(ModelMixin, ConfigMixin):
                  attention_levels: tuple = (2, 3),  # levels with spatial / (m t) self-attention (the middle always has it)
                  temporal_mixing: str = "conv+attn",  # video temporal layers: one of TEMPORAL_MIXING
                  temporal_init: str = "zero",  # their output layers: "zero" (identity at the start) or "random" (PyTorch's init)
+                 video_clip_mean: bool = False,  # the video input also carries each clip's mean over frames (extra channels)
                  attention_head_dim: int = 32,  # channels per attention head
                  fusion: str = "easy",  # coupling between the branches: one of FUSION
                  fusion_pool: str = "mean",  # easy fusion: one of FUSION_POOL
@@ -449,7 +450,7 @@ class CMMDUNet(ModelMixin, ConfigMixin):
                          [ablock(ain if j == 0 else ach[i], ach[i], att) for j in range(n)], fusion_block(i, use_fusion))
 
         self.time_embed = nn.Sequential(nn.Linear(channels, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim))
-        self.video_in = nn.Conv2d(latent_channels, vch[0], 3, padding=1)
+        self.video_in = nn.Conv2d(latent_channels * (2 if video_clip_mean else 1), vch[0], 3, padding=1)
         self.audio_in = nn.Conv2d(1, ach[0], 3, padding=1)
         self.encoder = nn.ModuleList(stage(i, vch[max(i - 1, 0)], ach[max(i - 1, 0)], num_res_blocks, i in attention_levels,
                                            i in levels) for i in range(n_levels))
@@ -507,7 +508,8 @@ def forward(self: CMMDUNet,
     tv, ta = split_timesteps(timestep, b, video.device)
     emb = self.time_embed(timestep_embedding(torch.cat([tv, ta]), self.config.channels).to(video.dtype))
     ev, ea = emb[:b], emb[b:]
-    v = rearrange(self.video_in(rearrange(video, "b c f h w -> (b f) c h w")), "(b f) c h w -> b c f h w", b=b)
+    x = torch.cat([video, video.mean(2, keepdim=True).expand_as(video)], 1) if self.config.video_clip_mean else video
+    v = rearrange(self.video_in(rearrange(x, "b c f h w -> (b f) c h w")), "(b f) c h w -> b c f h w", b=b)
     a = self.audio_in(mel)
     skips = []
     for i, stage in enumerate(self.encoder):
