@@ -5,7 +5,7 @@ import argparse, json, time
 from pathlib import Path
 import torch
 from cmmd.pipeline import CMMDPipeline
-from cmmd.data import SyntheticAVDataset, SyntheticAVConfig
+from cmmd.data import SyntheticAVDataset
 from cmmd.metrics import sync_benchmark, format_sync_table, cross_modal_gap, format_gap
 from cmmd.training import load_config, _synthetic_config
 
