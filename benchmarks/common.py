@@ -31,6 +31,16 @@ def device_peak_tflops(device: torch.device) -> float | None:
     return gpu and gpu["tflops"]
 
 
+def cpu_name() -> str:
+    "The CPU's model name (`/proc/cpuinfo` on Linux, else `platform.processor()`), to label figures with the machine."
+    import platform
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"): return line.split(":", 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
+
+
 def best_time(fn, repeats: int, sync=None) -> float:
     "The fastest of `repeats` runs of `fn`, in seconds, after one warm-up run; `sync` (e.g. `torch.cuda.synchronize`) waits for queued device work."
     sync = sync or (lambda: None)

@@ -17,7 +17,7 @@ config overrides (`name=key:value,key:value`), e.g. `fp32=mixed_precision:no`, t
 import json, os, statistics, subprocess, sys, tarfile, tempfile
 from pathlib import Path
 
-from benchmarks.common import parser
+from benchmarks.common import cpu_name, parser
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,7 +93,7 @@ def main():
         print(f"  {k:<30}{r['mixed_precision']:>10}{r['seconds_per_step']:>8.3f}{r['steps_per_10_min']:>14.0f}{r['speedup']:>9.2f}×")
     if a.out:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.out).write_text(json.dumps(dict(commit=a.commit, threads=a.threads, steps=a.steps, warmup=a.warmup, rows=rows), indent=1))
+        Path(a.out).write_text(json.dumps(dict(commit=a.commit, cpu=cpu_name(), threads=a.threads, steps=a.steps, warmup=a.warmup, rows=rows), indent=1))
 
 
 if __name__ == "__main__":
