@@ -19,6 +19,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("run"); ap.add_argument("--t0", type=int, nargs="+", default=[300, 500, 700, 900])
     ap.add_argument("--n", type=int, default=64); ap.add_argument("--steps", type=int, default=25); ap.add_argument("--out", default=None)
+    ap.add_argument("--scene", choices=["truth", "shared-noise"], default="truth",
+                    help="what is noised to t0: the true frames, or a scene the model made itself first (A2V from noise "
+                         "shared by all frames, so that every frame starts from the same scene)")
     ap.add_argument("--checkpoint", default=None, help="a checkpoint folder whose EMA weights to use (default: the pipeline's)")
     a = ap.parse_args()
     pipe = CMMDPipeline.from_pretrained(Path(a.run) / "pipeline")
@@ -37,6 +40,11 @@ def main():
             v, m = pipe.autoencoder.encode(batch["video"]), batch["mel"]
             bounces = [visible_bounces(batch["event_times"][j], batch["event_ids"][j], batch["event_kinds"][j],
                                        int(batch["n_events"][j]), fps, frames) for j in range(len(v))]
+            if a.scene == "shared-noise":  # stage 1: the same noise in every frame, the clip's own audio, all steps
+                z = draw_noise(torch.empty_like(v[:, :, :1]), g).expand_as(v).contiguous()
+                with torch.no_grad(), torch.autocast("cpu", torch.bfloat16):
+                    v = sample_ddim(pipe.unet, sched, z, draw_noise(torch.empty_like(m), g), ts_all, known="audio", cond=m,
+                                    generator=g, progress=False, **cond).video.float()
             nv = sched.video_noise(draw_noise(torch.empty_like(v), g))
             xv = sched.add_noise(v, nv, torch.full((len(v),), int(ts[0]), dtype=torch.long))
             for name, mel in (("own audio", m), ("other clip's audio", torch.roll(m, 1, 0))):
@@ -50,6 +58,6 @@ def main():
         rows[t0] = {k: vars(SyncRow.from_counts(np.array(c))) for k, c in counts.items()}
         print(f"t0 = {t0} ({len(ts)} steps): " + "; ".join(f"{k} {r['f1']:.3f} [{r['low']:.3f}, {r['high']:.3f}] "
               f"({r['hits']:.0f} / {r['detected']:.0f} / {r['events']:.0f})" for k, r in rows[t0].items()), flush=True)
-    if a.out: Path(a.out).write_text(json.dumps(dict(run=a.run, checkpoint=a.checkpoint, n=a.n, steps=a.steps, rows=rows), indent=1) + "\n")
+    if a.out: Path(a.out).write_text(json.dumps(dict(run=a.run, checkpoint=a.checkpoint, scene=a.scene, n=a.n, steps=a.steps, rows=rows), indent=1) + "\n")
 
 if __name__ == "__main__": main()
