@@ -1,8 +1,8 @@
 """Can the video branch place bounces on the sounds when the scene is given? A2V started from the true frames' latents
-noised to t0 (the layout and the objects are there, the motion more or less erased) instead of from pure noise, with
-the clip's own audio and, as the control, another clip's audio; both scored against the clip's own bounces (the
-sync benchmark's matching, ±100 ms). Own above other means the audio moves the bounces. DDIM over the timesteps of a
-`--steps`-step schedule at or below t0, bf16, 64 held-out clips (data_seed 777).
+noised to the first timestep at or below t0 of a `--steps`-step schedule (the layout and the objects are there, the
+motion more or less erased) instead of from pure noise, with the clip's own audio and, as the control, another clip's
+audio; both scored against the clip's own bounces (the sync benchmark's matching, ±100 ms). Own above other means the
+audio moves the bounces. DDIM over that schedule's timesteps from there, bf16, 64 held-out clips (data_seed 777).
 `python experiments/a2v_levers/a2v_from_truth.py runs/vstd-b3000 --t0 300 500 700 900 --out a2v-from-truth.json`"""
 import argparse, json
 from pathlib import Path
@@ -55,9 +55,9 @@ def main():
                 for j in range(len(v)):
                     mt, mid = motion_events(fr[j].transpose(0, 1), fps)
                     counts[name].append(_bounce_match(mt, mid, *bounces[j], 0.1))
-        rows[t0] = {k: vars(SyncRow.from_counts(np.array(c))) for k, c in counts.items()}
-        print(f"t0 = {t0} ({len(ts)} steps): " + "; ".join(f"{k} {r['f1']:.3f} [{r['low']:.3f}, {r['high']:.3f}] "
-              f"({r['hits']:.0f} / {r['detected']:.0f} / {r['events']:.0f})" for k, r in rows[t0].items()), flush=True)
+        rows[t0] = {"start_t": int(ts[0]), **{k: vars(SyncRow.from_counts(np.array(c))) for k, c in counts.items()}}
+        print(f"t0 = {t0} (from t = {int(ts[0])}, {len(ts)} steps): " + "; ".join(f"{k} {r['f1']:.3f} [{r['low']:.3f}, {r['high']:.3f}] "
+              f"({r['hits']:.0f} / {r['detected']:.0f} / {r['events']:.0f})" for k, r in rows[t0].items() if k != "start_t"), flush=True)
     if a.out: Path(a.out).write_text(json.dumps(dict(run=a.run, checkpoint=a.checkpoint, scene=a.scene, n=a.n, steps=a.steps, rows=rows), indent=1) + "\n")
 
 if __name__ == "__main__": main()
