@@ -37,7 +37,7 @@ __all__ = ['CONDITIONING', 'CONFIG_DIR', 'CHECKPOINT_PREFIX', 'TrainConfig', 'fi
            'lr_factor', 'CheckpointError', 'TrainingError', 'checkpoint_root', 'list_checkpoints', 'checkpoint_problem',
            'resolve_resume', 'save_checkpoint', 'load_checkpoint', 'position_noise', 'training_loss', 'train_step',
            'validation_loss', 'validation_gap', 'write_samples', 'read_metrics', 'TrainResult', 'build_pipeline',
-           'train', 'parse_args', 'cpu_thread_count', 'main', 'cmmd_train']
+           'train', 'parse_args', 'cpu_thread_count', 'main', 'cmmd_train', 'run_pipeline']
 
 # %% ../nbs/12_training.ipynb #7efcd03c
 CONDITIONING = ("shared", "per-modality")
@@ -1011,3 +1011,23 @@ def cmmd_train(argv=None) -> int:
     "The `cmmd-train` console script: `main`, exit status 0 after a run (a console script's return value becomes its exit status)."
     main(argv)
     return 0
+
+# %% ../nbs/12_training.ipynb #a7d1c3e1
+def run_pipeline(run,  # a training run's output folder (holds config.yaml)
+                 checkpoint=None,  # None: the saved pipeline's weights; "latest" or a checkpoint folder: its EMA weights
+                 ) -> CMMDPipeline:
+    "A run's pipeline for scoring, in eval mode: the saved one, or (no pipeline saved yet) the one its config builds, with `checkpoint`'s EMA weights."
+    run = Path(run).expanduser()
+    if not (run / "config.yaml").is_file(): raise FileNotFoundError(f"{run}: not a training run (no config.yaml)")
+    cfg = load_config(str(run / "config.yaml"))
+    if (run / "pipeline").is_dir(): pipe = CMMDPipeline.from_pretrained(run / "pipeline")
+    elif checkpoint is None: raise FileNotFoundError(f"{run}: no saved pipeline yet; name a checkpoint ('latest' or a folder in {checkpoint_root(run)})")
+    else: pipe = build_pipeline(cfg); pipe.sampler_defaults.update(cfg.sampler)
+    if exists(checkpoint):
+        found = list_checkpoints(run)
+        if checkpoint == "latest" and not found: raise CheckpointError(f"{checkpoint_root(run)}: no complete checkpoint")
+        ck = found[-1] if checkpoint == "latest" else Path(checkpoint).expanduser()
+        if exists(problem := checkpoint_problem(ck)): raise CheckpointError(problem)
+        pipe.unet.load_state_dict(load_file(ck / "ema.safetensors"))
+    pipe.unet.eval()
+    return pipe

@@ -13,7 +13,7 @@ into --out. A recipe is a set of `TrainConfig` overrides (e.g. the paper's: the 
     python experiments/contrastive_sync.py --out ... --report-only        # rebuild the tables and figure
 Any other `--key value` is a `TrainConfig` override applied to every run (e.g. --preset tiny --batch_size 4).
 """
-import argparse, json, logging, sys
+import argparse, json, logging
 from pathlib import Path
 
 import numpy as np

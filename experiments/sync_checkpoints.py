@@ -5,10 +5,9 @@ import argparse, json, time
 from pathlib import Path
 import torch
 from safetensors.torch import load_file
-from cmmd.pipeline import CMMDPipeline
 from cmmd.data import SyntheticAVDataset
 from cmmd.metrics import sync_benchmark, cross_modal_gap
-from cmmd.training import load_config, _synthetic_config, list_checkpoints, build_pipeline
+from cmmd.training import load_config, _synthetic_config, list_checkpoints, run_pipeline
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
@@ -18,9 +17,7 @@ def main():
     a = ap.parse_args()
     run = Path(a.run)
     cfg = load_config(str(run / "config.yaml"))
-    if (run / "pipeline").is_dir(): pipe = CMMDPipeline.from_pretrained(run / "pipeline")
-    else:  # a run still training (or stopped): its untrained pipeline, the checkpoints' weights go in below
-        pipe = build_pipeline(cfg); pipe.sampler_defaults.update(cfg.sampler)
+    pipe = run_pipeline(run, "latest")  # the checkpoints' weights go in below
     ds = SyntheticAVDataset(_synthetic_config(cfg, pipe.clip), length=max(a.n, 32), seed=a.data_seed, mel_preset=pipe.mel)
     batch = torch.utils.data.default_collate([ds[i] for i in range(32)])
     v, m = pipe.autoencoder.encode(batch["video"]), batch["mel"]

@@ -5,10 +5,8 @@ frames that show an audible contact and the others. `python experiments/a2v_leve
 import argparse, json
 from pathlib import Path
 import torch
-from safetensors.torch import load_file
-from cmmd.pipeline import CMMDPipeline
 from cmmd.data import SyntheticAVDataset
-from cmmd.training import load_config, _synthetic_config, build_pipeline
+from cmmd.training import load_config, _synthetic_config, run_pipeline
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
@@ -18,8 +16,7 @@ def main():
     a = ap.parse_args()
     run = Path(a.run)
     cfg = load_config(str(run / "config.yaml"))
-    pipe = CMMDPipeline.from_pretrained(run / "pipeline") if (run / "pipeline").is_dir() else build_pipeline(cfg)
-    if a.checkpoint: pipe.unet.load_state_dict(load_file(Path(a.checkpoint) / "ema.safetensors"))
+    pipe = run_pipeline(run, a.checkpoint)
     scfg = _synthetic_config(cfg, pipe.clip)
     ds = SyntheticAVDataset(scfg, length=32, seed=777, mel_preset=pipe.mel)
     b = torch.utils.data.default_collate([ds[i] for i in range(32)])
