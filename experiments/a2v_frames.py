@@ -1,12 +1,11 @@
 """A2V frames of a run's pipeline for 2 held-out clips (data_seed 777), each under its true frames; every other frame,
 DPM-Solver++ 25 steps in bf16. `python experiments/a2v_frames.py runs/demo out.png`"""
 import sys, torch, matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
-from cmmd.pipeline import CMMDPipeline
 from cmmd.data import SyntheticAVDataset
-from cmmd.training import load_config, _synthetic_config
+from cmmd.training import load_config, _synthetic_config, run_pipeline
 from cmmd.sampler import sample
 run, out = sys.argv[1], sys.argv[2]
-pipe = CMMDPipeline.from_pretrained(f"{run}/pipeline"); cfg = load_config(f"{run}/config.yaml")
+pipe = run_pipeline(run); cfg = load_config(f"{run}/config.yaml")
 ds = SyntheticAVDataset(_synthetic_config(cfg, pipe.clip), length=4, seed=777, mel_preset=pipe.mel)
 b = torch.utils.data.default_collate([ds[i] for i in range(2)])
 v = pipe.autoencoder.encode(b["video"])
