@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #060314aa
 from __future__ import annotations
-import base64, dataclasses, errno, json, os, random, shutil
+import base64, ctypes, dataclasses, errno, json, os, random, shutil, sys
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -13,12 +13,12 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['VIDEO_LAYOUT', 'MEL_LAYOUT', 'CLIP_SPECS', 'PRECISIONS', 'exists', 'default', 'to_device', 'ShapeError',
-           'check_video', 'check_mel', 'ClipSpec', 'clip_spec', 'assets_dir', 'seed_everything', 'native_bf16',
-           'resolve_precision', 'umask_mode', 'DiskFullError', 'writing', 'atomic_write', 'atomic_write_text',
-           'atomic_write_json', 'atomic_save_tensors', 'replace_folder', 'step_folders', 'prune_step_folders',
-           'flatten_optimizer', 'unflatten_optimizer', 'to_uint8_frames', 'show_frames', 'show_mel', 'play_audio',
-           'play_video']
+__all__ = ['VIDEO_LAYOUT', 'MEL_LAYOUT', 'CLIP_SPECS', 'PRECISIONS', 'M_TRIM_THRESHOLD', 'M_MMAP_THRESHOLD', 'exists', 'default',
+           'to_device', 'ShapeError', 'check_video', 'check_mel', 'ClipSpec', 'clip_spec', 'assets_dir',
+           'seed_everything', 'native_bf16', 'resolve_precision', 'keep_freed_memory', 'umask_mode', 'DiskFullError',
+           'writing', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'atomic_save_tensors', 'replace_folder',
+           'step_folders', 'prune_step_folders', 'flatten_optimizer', 'unflatten_optimizer', 'to_uint8_frames',
+           'show_frames', 'show_mel', 'play_audio', 'play_video']
 
 # %% ../nbs/00_core.ipynb #646fd0b8
 def exists(x) -> bool:
@@ -139,6 +139,21 @@ def resolve_precision(name: str,  # one of PRECISIONS
     "`auto` as `bf16` where `native_bf16(device)`, else `no`; the other names as they are."
     if name not in PRECISIONS: raise ValueError(f"precision: got {name!r}, expected one of {PRECISIONS}")
     return ("bf16" if native_bf16(device) else "no") if name == "auto" else name
+
+# %% ../nbs/00_core.ipynb #b7e1c0a2
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt parameter numbers (glibc's malloc.h)
+
+def keep_freed_memory(mmap_threshold: int = 32 << 20,  # blocks at least this large still come from mmap (glibc's cap: 32 MiB)
+                      trim_threshold: int = 2**31 - 1,  # bytes of free heap top kept before glibc returns them
+                      ) -> bool:
+    "Make glibc's malloc keep freed memory for reuse instead of returning it to the OS; whether it applied (glibc only)."
+    for name, v in (("mmap_threshold", mmap_threshold), ("trim_threshold", trim_threshold)):
+        if not 0 < v < 2**31: raise ValueError(f"keep_freed_memory: {name} must be in 1..2**31-1 bytes, got {v}")
+    if not sys.platform.startswith("linux"): return False
+    try: libc = ctypes.CDLL(None)
+    except OSError: return False
+    if not hasattr(libc, "gnu_get_libc_version"): return False  # musl and others: mallopt is a no-op or absent
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold)) & bool(libc.mallopt(M_TRIM_THRESHOLD, trim_threshold))
 
 # %% ../nbs/00_core.ipynb #7ae15cbb
 def umask_mode(path) -> Path:
