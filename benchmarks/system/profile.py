@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from torch.profiler import ProfilerActivity, profile
 
+from cmmd.core import keep_freed_memory
 from cmmd.pipeline import CMMDPipeline, mel_frames_covering
 from cmmd.media import mel_preset
 from cmmd.sampler import sample
@@ -80,6 +81,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     dev = torch.device(a.device)
+    if dev.type == "cpu": keep_freed_memory()  # as training does (TrainConfig.keep_cpu_memory)
     autocast = autocast_for(dev, a.precision)
     acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == "cuda" else [])
     buf = io.StringIO()
