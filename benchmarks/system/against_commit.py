@@ -9,7 +9,8 @@ busy moment of a shared machine hits both; the figure of a side is the median of
 
 Only the training steps are timed: validation, checkpoints, samples and the final evaluation are switched off
 (`val_every`/`checkpoint_every` 0 leave one at the end, after the last stamp). `--extra` adds runs of this tree with
-config overrides (`name=key:value,key:value`), e.g. `fp32=mixed_precision:no`, to tell apart what each change gives.
+config overrides (`name=key:value,key:value`), e.g. `fp32=mixed_precision:no`, to tell apart what each change gives;
+a key `env.NAME` sets an environment variable of that run instead (`thp=env.GLIBC_TUNABLES:glibc.malloc.hugetlb=1`).
 
     python -m benchmarks.system.against_commit --commit 7261e88 --extra fp32=mixed_precision:no \\
         --out benchmarks/results/cpu-speed-against-7261e88.json
@@ -46,8 +47,10 @@ def unpack(commit: str, dest: Path) -> Path:
 
 def run_side(tree: Path, out: Path, steps: int, threads: int, overrides: dict) -> dict:
     "One run of `tree`'s demo training in a fresh process: the step times (s) and what it ran."
-    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": str(threads)}
-    p = subprocess.run([sys.executable, "-c", CHILD, str(out), str(steps), str(threads), json.dumps(overrides)],
+    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": str(threads),
+           **{k[4:]: v for k, v in overrides.items() if k.startswith("env.")}}  # `env.NAME`: an environment variable
+    config = {k: v for k, v in overrides.items() if not k.startswith("env.")}
+    p = subprocess.run([sys.executable, "-c", CHILD, str(out), str(steps), str(threads), json.dumps(config)],
                        cwd=tree, env=env, capture_output=True, text=True)
     line = next((l for l in p.stdout.splitlines() if l.startswith("STAMPS ")), None)
     if p.returncode or line is None:
